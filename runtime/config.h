@@ -1,0 +1,34 @@
+// config.h: the GREEN_* settings, parsed strictly in one place.
+//
+// config_load() reads the environment once, at start-up, before any green
+// thread exists; afterwards config() is read-only and may be read from any
+// thread. An invalid value is rejected with a message naming the variable,
+// the value and what is allowed (README "Configuration" has the table).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace green {
+
+struct Config {
+  size_t stack_size = 256 * 1024;   // GREEN_STACK_SIZE, usable bytes, page-rounded
+  int hubs = 1;                     // GREEN_HUBS
+  int monitor_ms = 0;               // GREEN_MONITOR_MS, 0 = off
+  std::vector<std::string> native;  // GREEN_NATIVE: start routines kept native
+  std::string stats;                // GREEN_STATS: path of the stats socket, "" = off
+  int debug = 0;                    // GREEN_DEBUG
+  bool inherit = true;              // GREEN_INHERIT: children keep LD_PRELOAD
+};
+
+// Parses GREEN_* from getenv. Returns "" on success, else the message.
+std::string config_parse(Config* out);
+
+// Loads the process configuration (once; later calls do nothing); on an invalid value prints the message
+// and exits with status 2.
+void config_load();
+
+const Config& config();
+
+}  // namespace green

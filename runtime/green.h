@@ -1,0 +1,98 @@
+// green.h: the runtime's public C++ API (what shim/ and the tests call).
+//
+// Model: every OS thread that runs green threads has one hub (hub.h), a libuv
+// loop in its own context. A green thread runs until it parks; the hub then
+// runs the next ready one, or waits in the loop for an fd, a timer, the
+// thread pool or a wake-up from another OS thread.
+//
+// Errors come back as negative errno values; nothing here touches errno.
+//
+// Threading: unless a function says otherwise it must be called on a green
+// thread (current() != nullptr). ready() and wake() may be called from any
+// OS thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace green {
+
+enum class WaitReason : uint8_t {
+#define X(name, text, external) name,
+#include "wait_reason.def"
+#undef X
+};
+const char* wait_reason_text(WaitReason why);
+bool wait_reason_external(WaitReason why);
+
+// Nanoseconds on CLOCK_MONOTONIC.
+using Nanos = int64_t;
+constexpr Nanos kForever = INT64_MAX;
+Nanos now();
+
+struct Green;
+
+struct SpawnAttr {
+  size_t stack_size = 0;  // 0 = GREEN_STACK_SIZE
+  bool detached = false;
+  int hub = -1;           // -1 = the caller's hub (or round-robin with GREEN_HUBS > 1)
+};
+
+// The running green thread, or nullptr on a native thread and on the hub.
+Green* current();
+
+// Makes the calling OS thread a hub with the caller as its first green
+// thread, if it is not one already. Idempotent. Safe on any OS thread.
+void adopt_current_thread();
+
+int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out);
+int join(Green* g, void** result);      // parks until g ends; -EINVAL, -EDEADLK
+int join_until(Green* g, void** result, Nanos deadline);  // ... or -ETIMEDOUT
+int try_join(Green* g, void** result);  // -EBUSY while g runs
+int detach(Green* g);                   // -EINVAL when already detached
+[[noreturn]] void exit_current(void* result);
+void yield();
+
+// The Green a pthread_t-sized handle names, or nullptr for any other value
+// (a native pthread_t points at glibc's struct pthread, whose first word is
+// a pointer, never the magic).
+Green* green_from_handle(const void* handle);
+// Every green thread's data owned by shim/ (opaque here).
+void*& shim_data(Green* g);
+// The OS thread running g's hub.
+unsigned long hub_os_thread(const Green* g);
+bool green_detached(const Green* g);
+bool green_finished(const Green* g);
+
+uint64_t green_id(const Green* g);
+const char* green_name(const Green* g);
+void set_green_name(Green* g, const char* name);  // truncated to 15 bytes
+void green_stack(const Green* g, void** lo, size_t* size);  // {nullptr,0} for an adopted thread
+
+// Parks the calling green thread. Every park is paired with exactly one
+// wake(g, seq, result) (the primitives that park guarantee it); park returns
+// that result. seq is park_seq(current()) read before parking: a wake whose
+// seq no longer matches is stale and ignored.
+int park(WaitReason why);
+uint64_t park_seq(const Green* g);
+// Wakes g's park number seq with result. Any OS thread; a wake for a green
+// thread of another hub goes through that hub's inbox.
+void wake(Green* g, uint64_t seq, int result);
+
+// Sleeps until deadline. 0, or -EINTR when interrupted.
+int sleep_until(Nanos deadline);
+
+// Waits until fd is ready for events (POLLIN/POLLOUT bits) or deadline.
+// Returns the ready poll bits (> 0), -ETIMEDOUT, -EINTR, or -EBADF when the
+// fd cannot be polled.
+int wait_fd(int fd, int events, Nanos deadline);
+
+// Runs fn(arg) on libuv's thread pool and parks until it returns. Use it for
+// calls that cannot be made non-blocking.
+void offload(void (*fn)(void*), void* arg);
+
+// Interrupts g's current park with -EINTR, if the park is interruptible.
+// Hub thread of g only.
+void interrupt(Green* g);
+
+}  // namespace green

@@ -1,0 +1,86 @@
+// green_thread.h: struct Green, one green thread (internal to runtime/).
+//
+// Ownership: a Green belongs to its home hub and is touched only on that
+// hub's OS thread, except the fields marked otherwise. It is created by
+// spawn() (or adopt_current_thread() for an OS thread's first green thread)
+// and deleted by whoever ends it last: the hub for a detached thread, the
+// joiner otherwise.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "context.h"
+#include "green.h"
+#include "spinlock.h"
+#include "stack.h"
+
+namespace green {
+
+struct Hub;
+
+enum class GreenState : uint8_t {
+  kNew,       // spawned for another hub, on its way through that hub's inbox
+  kRunnable,  // in its hub's run queue
+  kRunning,   // on the CPU (hub->running == this)
+  kParked,    // waiting for one wake()
+  kExiting,   // finished; its hub will release the stack
+  kDead,      // stack released; waits to be joined (never when detached)
+};
+
+// libstdc++'s __cxa_eh_globals: the caught-exception stack and the uncaught
+// count. Per OS thread in libstdc++, so saved and restored at every switch.
+struct EhGlobals {
+  void* caught = nullptr;
+  unsigned int uncaught = 0;
+};
+
+constexpr uint64_t kGreenMagic = 0x6e65657267696c67;  // "gligreen"
+
+struct Green {
+  uint64_t magic = kGreenMagic;    // first: lets a pthread_t be recognised
+  uint64_t id = 0;                 // constant; 1 = the first adopted thread
+  Hub* hub = nullptr;              // home hub; constant
+  GreenState state = GreenState::kRunnable;
+  WaitReason why = WaitReason::kTest;
+  Context ctx;
+  Stack stack;                     // empty for an adopted OS thread
+  void* (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+  void* result = nullptr;
+  char name[16] = {};
+
+  // Park/wake protocol (hub thread): park_seq counts completed parks; a
+  // wake for an older seq is stale. wake_result is what park() returns.
+  uint64_t park_seq = 0;
+  int wake_result = 0;
+  bool interruptible = false;      // the current park may end with -EINTR
+
+  // Saved per-green state of the OS thread while not running.
+  int saved_errno = 0;
+  EhGlobals eh;
+
+  Green* runq_next = nullptr;      // run-queue link (hub thread)
+  Green* all_prev = nullptr;       // the hub's list of its live green
+  Green* all_next = nullptr;       // threads (hub thread), for reports
+
+  // Cross-thread wake (any thread writes, the hub reads): at most one in
+  // flight, because every park has exactly one wake.
+  Green* inbox_next = nullptr;
+  uint64_t inbox_seq = 0;
+  int inbox_result = 0;
+
+  // Join state, guarded by join_lock (exit, join and detach may run on
+  // different OS threads).
+  SpinLock join_lock;
+  bool detached = false;
+  bool finished = false;
+  Green* joiner = nullptr;
+  uint64_t joiner_seq = 0;
+
+  // Owned by shim/: per-thread emulation data (thread-specific values,
+  // cancellation, signal mask). Opaque here.
+  void* shim_data = nullptr;
+};
+
+}  // namespace green

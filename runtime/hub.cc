@@ -1,0 +1,489 @@
+// hub.cc: the scheduler loop, park/wake, and the hub registry.
+//
+// The loop (Hub context, never returns):
+//   drain the inbox (wakes from other OS threads) -> run the green threads
+//   that were ready when the batch began -> uv_run(ONCE) when nothing is
+//   ready, uv_run(NOWAIT) otherwise, so I/O is polled between batches and a
+//   chain of green threads readying each other cannot starve the loop.
+//
+// Rejected: switching directly from a parking green thread to the next ready
+// one (one switch instead of two). It saves a switch but moves the loop's
+// bookkeeping onto green stacks; measure it with the asm backend first.
+#include "hub.h"
+
+#include <cxxabi.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "check.h"
+#include "config.h"
+#include "netpoll_hub.h"
+#include "passthrough.h"
+#include "stack_guard.h"
+
+namespace green {
+
+constexpr size_t kHubStackSize = 256 * 1024;
+constexpr int kMaxHubs = 256;
+
+thread_local Hub* t_hub __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local int t_passthrough __attribute__((tls_model("initial-exec"))) = 0;
+
+// Registry: written under g_registry_lock, read lock-free through g_hubs.
+static SpinLock g_registry_lock;
+static std::atomic<Hub*> g_hubs[kMaxHubs];
+static std::atomic<int> g_hub_count{0};
+static std::atomic<int> g_spawn_cursor{0};
+static std::atomic<uint64_t> g_next_id{1};
+static std::atomic<long> g_live_greens{0};   // all hubs
+static std::atomic<int> g_native_wakers{0};
+static ExitHook g_exit_hook = nullptr;       // set once at start-up
+
+Hub* this_hub() { return t_hub; }
+Hub* hub_at(int i) { return i >= 0 && i < g_hub_count.load() ? g_hubs[i].load() : nullptr; }
+int hub_count() { return g_hub_count.load(); }
+void native_waker_enter() { g_native_wakers.fetch_add(1); }
+void native_waker_leave() { g_native_wakers.fetch_sub(1); }
+void set_exit_hook(ExitHook hook) { g_exit_hook = hook; }
+
+Green* current() {
+  Hub* h = t_hub;
+  return h ? h->running : nullptr;
+}
+
+bool intercepting() {
+  Hub* h = t_hub;
+  return h && h->running && t_passthrough == 0;
+}
+
+// ---- inbox ----
+
+void Inbox::push(Green* g) {
+  Green* old = head_.load(std::memory_order_relaxed);
+  do {
+    g->inbox_next = old;
+  } while (!head_.compare_exchange_weak(old, g, std::memory_order_release, std::memory_order_relaxed));
+}
+
+Green* Inbox::take_fifo() {
+  Green* lifo = head_.exchange(nullptr, std::memory_order_acquire);
+  Green* fifo = nullptr;
+  while (lifo) {
+    Green* next = lifo->inbox_next;
+    lifo->inbox_next = fifo;
+    fifo = lifo;
+    lifo = next;
+  }
+  return fifo;
+}
+
+// ---- run queue ----
+
+void Hub::runq_push(Green* g) {
+  g->runq_next = nullptr;
+  if (runq_tail) runq_tail->runq_next = g;
+  else runq_head = g;
+  runq_tail = g;
+  runq_len++;
+}
+
+Green* Hub::runq_pop() {
+  Green* g = runq_head;
+  if (!g) return nullptr;
+  runq_head = g->runq_next;
+  if (!runq_head) runq_tail = nullptr;
+  runq_len--;
+  return g;
+}
+
+void Hub::add_green(Green* g) {
+  g->all_prev = nullptr;
+  g->all_next = all;
+  if (all) all->all_prev = g;
+  all = g;
+  n_green++;
+}
+
+void Hub::remove_green(Green* g) {
+  if (g->all_prev) g->all_prev->all_next = g->all_next;
+  else all = g->all_next;
+  if (g->all_next) g->all_next->all_prev = g->all_prev;
+  n_green--;
+}
+
+// ---- per-green OS-thread state ----
+
+static EhGlobals* eh_globals() {
+  return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
+}
+
+void switch_out(Green* g) {
+  EhGlobals* eh = eh_globals();
+  g->saved_errno = errno;
+  g->eh = *eh;
+  context_switch(&g->ctx, &g->hub->ctx);
+  *eh = g->eh;
+  errno = g->saved_errno;
+}
+
+// ---- park / wake ----
+
+uint64_t park_seq(const Green* g) { return g->park_seq; }
+
+int park(WaitReason why) {
+  Hub* h = t_hub;
+  Green* g = h->running;
+  GREEN_CHECK(g, "park outside a green thread");
+  g->state = GreenState::kParked;
+  g->why = why;
+  h->n_parked++;
+  if (wait_reason_external(why)) h->n_parked_external++;
+  switch_out(g);
+  return g->wake_result;
+}
+
+void wake_local(Hub* h, Green* g, uint64_t seq, int result) {
+  if (g->state != GreenState::kParked || g->park_seq != seq) return;  // stale
+  g->park_seq++;
+  g->wake_result = result;
+  g->interruptible = false;
+  g->state = GreenState::kRunnable;
+  h->n_parked--;
+  if (wait_reason_external(g->why)) h->n_parked_external--;
+  h->runq_push(g);
+}
+
+void wake(Green* g, uint64_t seq, int result) {
+  Hub* h = g->hub;
+  if (t_hub == h) {
+    wake_local(h, g, seq, result);
+    return;
+  }
+  g->inbox_seq = seq;
+  g->inbox_result = result;
+  h->inbox.push(g);
+  PassThrough pt;
+  uv_async_send(&h->inbox_async);
+}
+
+void interrupt(Green* g) {
+  if (g->state == GreenState::kParked && g->interruptible)
+    wake_local(g->hub, g, g->park_seq, -EINTR);
+}
+
+void yield() {
+  Hub* h = t_hub;
+  Green* g = h->running;
+  g->state = GreenState::kRunnable;
+  h->runq_push(g);
+  switch_out(g);
+}
+
+static void drain_inbox(Hub* h) {
+  Green* g = h->inbox.take_fifo();
+  while (g) {
+    Green* next = g->inbox_next;
+    if (g->state == GreenState::kNew) {
+      h->add_green(g);
+      g->state = GreenState::kRunnable;
+      h->runq_push(g);
+    } else {
+      wake_local(h, g, g->inbox_seq, g->inbox_result);
+    }
+    g = next;
+  }
+}
+
+static void on_inbox(uv_async_t* a) { drain_inbox(static_cast<Hub*>(a->data)); }
+
+// ---- green thread lifecycle ----
+
+static void finish_exit(Hub* h, Green* g);
+
+// The magic is cleared so a stale pthread_t is not taken for a live thread.
+static void release_green(Green* g) {
+  g->magic = 0;
+  delete g;
+}
+
+static void resume(Hub* h, Green* g) {
+  h->running = g;
+  g->state = GreenState::kRunning;
+  context_switch(&h->ctx, &g->ctx);
+  h->running = nullptr;
+  if (g->state == GreenState::kExiting) finish_exit(h, g);
+}
+
+static void green_entry(void* arg) {
+  auto g = static_cast<Green*>(arg);
+  errno = 0;
+  *eh_globals() = EhGlobals{};
+  exit_current(g->fn(g->arg));
+}
+
+void exit_current(void* result) {
+  Hub* h = t_hub;
+  Green* g = h->running;
+  GREEN_CHECK(g, "exit_current outside a green thread");
+  g->result = result;
+  if (g_exit_hook) g_exit_hook(g);
+  g->state = GreenState::kExiting;
+  context_switch(&g->ctx, &h->ctx);
+  fatal("libgreen: internal error: an exited green thread was resumed");
+}
+
+// Hub side of a green thread's end: its stack is free once we are off it.
+// After join_lock is released the joiner may delete g at any time.
+static void finish_exit(Hub* h, Green* g) {
+  if (g->stack.map) h->stacks.put(g->stack);
+  g->stack = Stack{};
+  h->remove_green(g);
+  g->join_lock.lock();
+  g->state = GreenState::kDead;
+  g->finished = true;
+  bool detached = g->detached;
+  Green* joiner = g->joiner;
+  uint64_t joiner_seq = g->joiner_seq;
+  g->join_lock.unlock();
+  if (detached) release_green(g);
+  else if (joiner) wake(joiner, joiner_seq, 0);
+  if (g_live_greens.fetch_sub(1) == 1) exit(0);  // the last thread ended: exit(0) as natively
+}
+
+static int choose_hub(const SpawnAttr& attr, Hub** out) {
+  Hub* h = attr.hub >= 0 ? hub_at(attr.hub) : pick_hub_for_spawn(t_hub);
+  if (!h) return -EINVAL;
+  *out = h;
+  return 0;
+}
+
+int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
+  adopt_current_thread();
+  Hub* h = nullptr;
+  if (int rc = choose_hub(attr, &h)) return rc;
+  auto g = new (std::nothrow) Green;
+  if (!g) return -EAGAIN;
+  size_t size = attr.stack_size ? attr.stack_size : config().stack_size;
+  Hub* alloc_hub = t_hub;  // stacks come from the caller's pool (hub thread only)
+  int rc = alloc_hub->stacks.get(size, &g->stack);
+  if (rc) {
+    delete g;
+    return rc == -ENOMEM ? -EAGAIN : rc;
+  }
+  g->id = g_next_id.fetch_add(1);
+  g->hub = h;
+  g->fn = fn;
+  g->arg = arg;
+  g->detached = attr.detached;
+  context_make(&g->ctx, g->stack.lo(), g->stack.usable(), green_entry, g);
+  g_live_greens.fetch_add(1);
+  *out = g;
+  if (h == t_hub) {
+    h->add_green(g);
+    h->runq_push(g);
+  } else {
+    g->state = GreenState::kNew;
+    h->inbox.push(g);
+    PassThrough pt;
+    uv_async_send(&h->inbox_async);
+  }
+  return 0;
+}
+
+int join(Green* t, void** result) { return join_until(t, result, kForever); }
+
+// A timed-out joiner takes its registration back under join_lock; a wake
+// finish_exit() sent before that is stale by then (park_seq moved on).
+int join_until(Green* t, void** result, Nanos deadline) {
+  Green* me = current();
+  if (t == me) return -EDEADLK;
+  t->join_lock.lock();
+  if (t->detached || (t->joiner && t->joiner != me)) {
+    t->join_lock.unlock();
+    return -EINVAL;
+  }
+  if (!t->finished) {
+    if (!me) {
+      t->join_lock.unlock();
+      return -EBUSY;  // callers on native threads poll (shim/thread.cc)
+    }
+    t->joiner = me;
+    t->joiner_seq = park_seq(me);
+    t->join_lock.unlock();
+    ParkTimer timer(me, -ETIMEDOUT);
+    if (deadline != kForever) {
+      timer.deadline = deadline;
+      me->hub->timers.add(&timer);
+    }
+    int r = park(WaitReason::kJoin);
+    me->hub->timers.remove(&timer);
+    if (r == -ETIMEDOUT) {
+      SpinGuard g(t->join_lock);
+      if (!t->finished) {
+        t->joiner = nullptr;
+        return -ETIMEDOUT;
+      }
+    }
+  } else {
+    t->join_lock.unlock();
+  }
+  if (result) *result = t->result;
+  release_green(t);
+  return 0;
+}
+
+int try_join(Green* t, void** result) {
+  t->join_lock.lock();
+  bool busy = !t->finished;
+  bool invalid = t->detached || t->joiner;
+  t->join_lock.unlock();
+  if (invalid) return -EINVAL;
+  if (busy) return -EBUSY;
+  return join(t, result);
+}
+
+int detach(Green* t) {
+  t->join_lock.lock();
+  if (t->detached || t->joiner) {
+    t->join_lock.unlock();
+    return -EINVAL;
+  }
+  t->detached = true;
+  bool finished = t->finished;
+  t->join_lock.unlock();
+  if (finished) release_green(t);
+  return 0;
+}
+
+Green* green_from_handle(const void* handle) {
+  auto g = static_cast<Green*>(const_cast<void*>(handle));
+  return g && g->magic == kGreenMagic ? g : nullptr;
+}
+void*& shim_data(Green* g) { return g->shim_data; }
+unsigned long hub_os_thread(const Green* g) { return g->hub->os_thread; }
+bool green_detached(const Green* g) { return g->detached; }
+bool green_finished(const Green* g) { return g->finished; }
+
+uint64_t green_id(const Green* g) { return g->id; }
+const char* green_name(const Green* g) { return g->name; }
+void set_green_name(Green* g, const char* name) {
+  strncpy(g->name, name, sizeof g->name - 1);
+  g->name[sizeof g->name - 1] = '\0';
+}
+void green_stack(const Green* g, void** lo, size_t* size) {
+  *lo = g->stack.lo();
+  *size = g->stack.usable();
+}
+
+// ---- the loop ----
+
+static void report_deadlock(Hub* h);
+
+static bool deadlocked(Hub* h) {
+  return h->n_parked > 0 && h->n_parked == h->n_green && h->n_parked_external == 0 &&
+         h->n_offloads == 0 && h->timers.empty() && h->runq_len == 0 &&
+         g_hub_count.load() == 1 && g_native_wakers.load() == 0;
+}
+
+static void run_batch(Hub* h) {
+  for (size_t n = h->runq_len; n > 0; n--) {
+    Green* g = h->runq_pop();
+    if (!g) break;
+    resume(h, g);
+  }
+}
+
+[[noreturn]] static void hub_loop(Hub* h) {
+  for (;;) {
+    drain_inbox(h);
+    run_batch(h);
+    drain_inbox(h);
+    if (h->runq_len > 0) {
+      uv_run(&h->loop, UV_RUN_NOWAIT);
+      continue;
+    }
+    if (deadlocked(h)) report_deadlock(h);
+    uv_run(&h->loop, UV_RUN_ONCE);
+  }
+}
+
+static void hub_entry(void* arg) { hub_loop(static_cast<Hub*>(arg)); }
+
+static Hub* hub_create() {
+  auto h = new Hub;
+  GREEN_CHECK(uv_loop_init(&h->loop) == 0, "uv_loop_init");
+  h->loop.data = h;
+  GREEN_CHECK(uv_async_init(&h->loop, &h->inbox_async, on_inbox) == 0, "uv_async_init");
+  h->inbox_async.data = h;
+  GREEN_CHECK(h->timers.init(&h->loop) == 0, "timerfd");
+  GREEN_CHECK(netpoll_init(h) == 0, "epoll");
+  SpinGuard lock(g_registry_lock);
+  int i = g_hub_count.load();
+  GREEN_CHECK(i < kMaxHubs, "too many hubs");
+  h->index = i;
+  g_hubs[i].store(h);
+  g_hub_count.store(i + 1);
+  return h;
+}
+
+void adopt_current_thread() {
+  if (t_hub) return;
+  PassThrough pt;
+  config_load();
+  Hub* h = hub_create();
+  GREEN_CHECK(stack_map(kHubStackSize, &h->ctx_stack) == 0, "hub stack");
+  context_make(&h->ctx, h->ctx_stack.lo(), h->ctx_stack.usable(), hub_entry, h);
+  auto g = new Green;
+  g->id = g_next_id.fetch_add(1);
+  g->hub = h;
+  g->state = GreenState::kRunning;
+  pthread_getname_np(pthread_self(), g->name, sizeof g->name);
+  h->running = g;
+  h->os_thread = pthread_self();
+  h->add_green(g);
+  g_live_greens.fetch_add(1);
+  stack_guard_install_thread();
+  t_hub = h;
+}
+
+static void* dedicated_hub_main(void* arg) {
+  auto h = static_cast<Hub*>(arg);
+  t_hub = h;
+  h->os_thread = pthread_self();
+  stack_guard_install_thread();
+  hub_loop(h);
+}
+
+Hub* start_hub_thread(int) {
+  PassThrough pt;
+  Hub* h = hub_create();
+  pthread_t tid;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  GREEN_CHECK(pthread_create(&tid, &attr, dedicated_hub_main, h) == 0, "hub thread");
+  pthread_attr_destroy(&attr);
+  return h;
+}
+
+Hub* pick_hub_for_spawn(Hub* caller) {
+  int n = g_hub_count.load();
+  if (n <= 1) return caller;
+  return g_hubs[g_spawn_cursor.fetch_add(1) % n].load();
+}
+
+static void report_deadlock(Hub* h) {
+  report("libgreen: all green threads are asleep - deadlock!");
+  report("libgreen: %zu green thread(s) parked on hub %d, none waiting on I/O, a timer or a signal:",
+         h->n_parked, h->index);
+  for (Green* g = h->all; g; g = g->all_next)
+    report("  green thread %llu \"%s\" [%s]", static_cast<unsigned long long>(g->id), g->name,
+           wait_reason_text(g->why));
+  _exit(2);
+}
+
+}  // namespace green

@@ -1,0 +1,94 @@
+// hub.h: one scheduler per OS thread (internal to runtime/).
+//
+// A hub owns a libuv loop, a FIFO run queue, a deadline heap driving one
+// timerfd, the fd watches of its green threads and a stack pool. It runs in
+// its own context: a green thread that parks switches to the hub, which
+// resumes the next ready green thread or waits in uv_run() for the loop.
+//
+// Threading: everything here is touched only on the hub's OS thread, except
+// inbox_ (any thread pushes; the hub drains) and the atomics in HubRegistry.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstddef>
+#include <vector>
+
+#include "green_thread.h"
+#include "timer.h"
+
+namespace green {
+
+struct FdWatch;
+
+// Intrusive lock-free MPSC stack of Greens to wake: producers push with a
+// CAS; the hub takes the whole list and reverses it to FIFO order.
+class Inbox {
+ public:
+  void push(Green* g);     // any thread
+  Green* take_fifo();      // hub thread
+
+ private:
+  std::atomic<Green*> head_{nullptr};
+};
+
+struct Hub {
+  uv_loop_t loop;
+  int index = 0;                  // position in the process's hub list
+  unsigned long os_thread = 0;    // pthread_t of the OS thread running it
+  Context ctx;                    // the scheduler's own context
+  Stack ctx_stack;                // its stack; empty for a dedicated hub thread
+  Green* running = nullptr;       // the green thread on the CPU, or nullptr
+  Green* runq_head = nullptr;
+  Green* runq_tail = nullptr;
+  size_t runq_len = 0;
+  Inbox inbox;
+  uv_async_t inbox_async;         // wakes uv_run when inbox gets an entry
+  Timers timers;
+  StackPool stacks;
+  std::vector<FdWatch*> watches;  // by fd number (netpoll.cc)
+  int epfd = -1;                  // the hub's own epoll (netpoll_hub.cc)
+  uv_poll_t ep_poll;              // watches epfd in the loop
+  Green* all = nullptr;           // live green threads homed here
+  size_t n_green = 0;             // their number
+  size_t n_parked = 0;
+  size_t n_parked_external = 0;   // parked with an external WaitReason
+  size_t n_offloads = 0;          // offload() calls in flight
+
+  void runq_push(Green* g);
+  Green* runq_pop();
+  void add_green(Green* g);       // joins the live list
+  void remove_green(Green* g);
+};
+
+// The calling OS thread's hub, or nullptr. Hub thread only by definition.
+Hub* this_hub();
+
+// Switches from the running green thread g to its hub; returns when g is
+// resumed. Saves and restores the per-green OS-thread state (errno, C++
+// exception globals).
+void switch_out(Green* g);
+
+// Hub-thread part of wake(): g must belong to hub.
+void wake_local(Hub* hub, Green* g, uint64_t seq, int result);
+
+// Starts a dedicated hub thread (GREEN_HUBS > 1); returns its hub.
+Hub* start_hub_thread(int index);
+
+// Registry of all hubs, for placement and the deadlock check.
+Hub* hub_at(int index);
+int hub_count();
+Hub* pick_hub_for_spawn(Hub* caller);
+
+// Native threads that may call wake() (GREEN_NATIVE threads, tests):
+// while any exist, a hub with only internal waits is not deadlocked.
+void native_waker_enter();
+void native_waker_leave();
+
+// Hooks for shim/: called on the exiting green thread before it ends
+// (thread-specific data destructors), and with the final state.
+using ExitHook = void (*)(Green* g);
+void set_exit_hook(ExitHook hook);
+
+}  // namespace green

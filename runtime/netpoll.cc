@@ -1,0 +1,185 @@
+#include "netpoll.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "check.h"
+#include "hub.h"
+#include "netpoll_hub.h"
+
+namespace green {
+
+struct FdWaiter {
+  Green* g;
+  uint64_t seq;
+  int events;
+  FdWaiter* prev = nullptr;
+  FdWaiter* next = nullptr;
+  bool linked = false;
+};
+
+struct FdWatch {
+  int fd;                       // fd for the real calls (INV-FD1)
+  bool orphan = false;          // fd is our private dup; the program closed its number
+  int refs = 0;                 // FdRefs pinning this watch
+  FdWaiter* waiters = nullptr;
+};
+
+static void link_waiter(FdWatch* w, FdWaiter* x) {
+  x->prev = nullptr;
+  x->next = w->waiters;
+  if (w->waiters) w->waiters->prev = x;
+  w->waiters = x;
+  x->linked = true;
+}
+
+static void unlink_waiter(FdWatch* w, FdWaiter* x) {
+  if (!x->linked) return;
+  if (x->prev) x->prev->next = x->next;
+  else w->waiters = x->next;
+  if (x->next) x->next->prev = x->prev;
+  x->linked = false;
+}
+
+static FdWatch* watch_for(Hub* h, int fd) {
+  if (fd < 0) return nullptr;
+  if (static_cast<size_t>(fd) >= h->watches.size()) h->watches.resize(fd + 64, nullptr);
+  FdWatch*& slot = h->watches[fd];
+  if (!slot) slot = new FdWatch{fd};
+  return slot;
+}
+
+FdRef::FdRef(int fd) : w_(nullptr), fd_(fd) {}
+
+// Drops one pin; an orphan (the program closed its number) dies with its
+// last pin, closing our private dup.
+static void release_watch(FdWatch* w) {
+  if (--w->refs == 0 && w->orphan) {
+    netpoll_unregister(this_hub(), w->fd);
+    close(w->fd);
+    delete w;
+  }
+}
+
+FdRef::~FdRef() {
+  if (w_) release_watch(w_);
+}
+
+int FdRef::fd() const { return w_ ? w_->fd : fd_; }
+
+// Registers again on every wait: a close the shim never saw (glibc closing
+// an fd internally) drops the old registration, and the number may now name
+// another file. EEXIST means it is still in place.
+int FdRef::wait(int events, Nanos deadline) {
+  Hub* h = this_hub();
+  Green* g = h->running;
+  if (!w_) {
+    w_ = watch_for(h, fd_);
+    if (!w_) return -EBADF;
+    w_->refs++;
+  }
+  int rc = netpoll_register(h, w_->fd, w_);
+  if (rc) return rc;
+  FdWaiter x{g, park_seq(g), events};
+  link_waiter(w_, &x);
+  ParkTimer t(g, -ETIMEDOUT);
+  if (deadline != kForever) {
+    t.deadline = deadline;
+    h->timers.add(&t);
+  }
+  g->interruptible = true;
+  int r = park(events & POLLOUT ? WaitReason::kIoWrite : WaitReason::kIoRead);
+  unlink_waiter(w_, &x);
+  h->timers.remove(&t);
+  return r;
+}
+
+int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
+  Hub* h = this_hub();
+  Green* g = h->running;
+  std::vector<FdWaiter> waiters(n, FdWaiter{g, park_seq(g), 0});
+  std::vector<FdWatch*> watches(n, nullptr);
+  for (size_t i = 0; i < n; i++) {
+    FdWatch* w = watch_for(h, fds[i].fd);
+    if (!w || netpoll_register(h, w->fd, w) != 0) continue;
+    w->refs++;
+    watches[i] = w;
+    waiters[i].events = fds[i].events;
+    link_waiter(w, &waiters[i]);
+  }
+  ParkTimer t(g, -ETIMEDOUT);
+  if (deadline != kForever) {
+    t.deadline = deadline;
+    h->timers.add(&t);
+  }
+  g->interruptible = true;
+  int r = park(WaitReason::kIoRead);
+  h->timers.remove(&t);
+  for (size_t i = 0; i < n; i++) {
+    if (!watches[i]) continue;
+    unlink_waiter(watches[i], &waiters[i]);
+    release_watch(watches[i]);
+  }
+  return r;
+}
+
+// Dispatcher side: an epoll event for w. Hub context.
+void netpoll_dispatch(FdWatch* w, uint32_t ev) {
+  int bits = static_cast<int>(ev) & (POLLIN | POLLOUT | POLLPRI | POLLERR | POLLHUP | POLLRDHUP);
+  if (bits & POLLRDHUP) bits |= POLLIN;
+  for (FdWaiter* x = w->waiters; x;) {
+    FdWaiter* next = x->next;
+    int hit = bits & (x->events | POLLERR | POLLHUP);
+    if (hit) {
+      unlink_waiter(w, x);
+      wake(x->g, x->seq, hit);
+    }
+    x = next;
+  }
+}
+
+// Lowest number for private dups: high, so the program's own next fd
+// numbers stay the ones it would get natively.
+static int private_fd_base() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 1024;
+  return static_cast<int>(rl.rlim_cur * 3 / 4);
+}
+
+void netpoll_close(int fd) {
+  Hub* h = this_hub();
+  if (!h || fd < 0 || static_cast<size_t>(fd) >= h->watches.size() || !h->watches[fd]) return;
+  FdWatch* w = h->watches[fd];
+  h->watches[fd] = nullptr;
+  netpoll_unregister(h, fd);
+  if (w->refs == 0) {
+    delete w;
+    return;
+  }
+  int priv = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_base());
+  if (priv < 0) priv = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  GREEN_CHECK(priv >= 0, "no fd left to keep a waited-on file open across close()");
+  w->fd = priv;
+  w->orphan = true;
+  if (netpoll_register(h, priv, w) == 0) {
+    // The waiters parked on the old number: re-check readiness on the dup.
+    netpoll_dispatch(w, POLLIN | POLLOUT);
+  }
+}
+
+}  // namespace green
+
+namespace green {
+
+int wait_fd(int fd, int events, Nanos deadline) {
+  FdRef ref(fd);
+  return ref.wait(events, deadline);
+}
+
+}  // namespace green

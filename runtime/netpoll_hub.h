@@ -1,0 +1,16 @@
+// netpoll_hub.h: a hub's own epoll instance (see netpoll.h). Hub thread only.
+#pragma once
+
+#include <cstdint>
+
+namespace green {
+
+struct Hub;
+struct FdWatch;
+
+int netpoll_init(Hub* h);                       // 0 or -errno
+int netpoll_register(Hub* h, int fd, FdWatch* w);  // 0 (also when already there) or -errno
+void netpoll_unregister(Hub* h, int fd);
+void netpoll_dispatch(FdWatch* w, uint32_t events);
+
+}  // namespace green

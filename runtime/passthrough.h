@@ -1,0 +1,33 @@
+// passthrough.h: when libc calls must go straight to libc.
+//
+// The shim interposes libc for the whole process, libgreen's own runtime and
+// libuv included. Rule 3 of DESIGN.md: on the hub, on native threads and in
+// runtime code that runs on a green thread, every interposer passes through.
+// intercepting() is the one test the shim makes; PassThrough marks runtime
+// code that calls possibly-interposed functions from a green thread.
+//
+// Threading: the counter is per OS thread and only touched by its thread
+// (signal handlers included: they increment and restore it).
+#pragma once
+
+namespace green {
+
+struct Hub;
+struct Green;
+extern thread_local Hub* t_hub __attribute__((tls_model("initial-exec")));
+extern thread_local int t_passthrough __attribute__((tls_model("initial-exec")));
+
+class PassThrough {
+ public:
+  PassThrough() { t_passthrough++; }
+  ~PassThrough() { t_passthrough--; }
+  PassThrough(const PassThrough&) = delete;
+  PassThrough& operator=(const PassThrough&) = delete;
+};
+
+// True when the caller is a green thread that may park: a hub exists on
+// this OS thread, a green thread (not the hub) is running, and no runtime
+// code or signal handler asked for pass-through.
+bool intercepting();
+
+}  // namespace green

@@ -1,0 +1,71 @@
+#include "stack.h"
+
+#include <cerrno>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+
+namespace green {
+
+static size_t page_size() {
+  static const size_t p = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return p;
+}
+
+size_t Stack::guard_size() { return page_size(); }
+
+static size_t round_to_pages(size_t n) {
+  size_t p = page_size();
+  return (n + p - 1) / p * p;
+}
+
+int stack_map(size_t size, Stack* out) {
+  size_t usable = round_to_pages(size);
+  size_t total = usable + Stack::guard_size();
+  void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (m == MAP_FAILED) return -errno;
+  if (mprotect(m, Stack::guard_size(), PROT_NONE) != 0) {
+    int err = errno;
+    munmap(m, total);
+    return -err;
+  }
+  out->map = static_cast<char*>(m);
+  out->map_size = total;
+  return 0;
+}
+
+void stack_unmap(Stack* s) {
+  if (s->map) munmap(s->map, s->map_size);
+  *s = Stack{};
+}
+
+bool stack_overflowed_at(const Stack& s, const void* addr) {
+  auto a = static_cast<const char*>(addr);
+  return s.map && a < s.lo() && a >= s.map - 64 * 1024;
+}
+
+StackPool::~StackPool() {
+  for (Stack& s : free_) stack_unmap(&s);
+}
+
+int StackPool::get(size_t size, Stack* out) {
+  if (round_to_pages(size) == config().stack_size && !free_.empty()) {
+    *out = free_.back();
+    free_.pop_back();
+    return 0;
+  }
+  return stack_map(size, out);
+}
+
+void StackPool::put(Stack s) {
+  if (s.usable() == config().stack_size && free_.size() < limit_) {
+    free_.push_back(s);
+    return;
+  }
+  stack_unmap(&s);
+}
+
+}  // namespace green

@@ -1,0 +1,48 @@
+// stack.h: green-thread stacks.
+//
+// A stack is one private anonymous mapping, lazily committed (only touched
+// pages cost memory), with a PROT_NONE guard page at its low end so an
+// overflow faults instead of corrupting a neighbour. Each stack costs two
+// VMAs; vm.max_map_count bounds how many can exist (see stack_capacity_hint).
+//
+// StackPool keeps freed stacks of the default size for reuse (mmap + mprotect
+// is the dominant cost of creating a thread). It is owned by one hub and used
+// only on that hub's OS thread.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace green {
+
+struct Stack {
+  char* map = nullptr;   // start of the mapping (the guard page)
+  size_t map_size = 0;   // guard + usable
+  char* lo() const { return map ? map + guard_size() : nullptr; }
+  char* hi() const { return map + map_size; }
+  size_t usable() const { return map ? map_size - guard_size() : 0; }
+  static size_t guard_size();
+};
+
+// Maps a stack with at least `size` usable bytes. Returns 0 or -errno.
+int stack_map(size_t size, Stack* out);
+void stack_unmap(Stack* s);
+
+// True when addr lies in s's guard page or up to 64 KiB below it (a large
+// frame can step over one guard page).
+bool stack_overflowed_at(const Stack& s, const void* addr);
+
+class StackPool {
+ public:
+  explicit StackPool(size_t limit = 1024) : limit_(limit) {}
+  ~StackPool();
+  int get(size_t size, Stack* out);  // 0 or -errno
+  void put(Stack s);
+  size_t cached() const { return free_.size(); }
+
+ private:
+  size_t limit_;
+  std::vector<Stack> free_;  // all of Stack::usable() == the default size
+};
+
+}  // namespace green

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Differential test runner: one program, run natively and under LD_PRELOAD=libgreen.so.
+
+The program knows nothing of libgreen. The two runs must agree on stdout and on
+the exit status (a death by signal counts as -SIGNO). Either run printing a line
+that starts with "FAIL:" fails the test, so a program's own checks count too.
+stderr is shown on failure but never compared: it is where programs put
+timing-dependent detail.
+
+Prints TAP (one test point per program run) so meson counts each comparison.
+"""
+import argparse
+import difflib
+import os
+import subprocess
+import sys
+
+
+def run(cmd, env, timeout, stdin_path):
+    stdin = open(stdin_path, 'rb') if stdin_path else subprocess.DEVNULL
+    try:
+        p = subprocess.run(cmd, env=env, stdin=stdin, capture_output=True,
+                           timeout=timeout)
+        return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b'').decode(errors='replace')
+        err = (e.stderr or b'').decode(errors='replace')
+        return 'timeout', out, err
+    finally:
+        if stdin_path:
+            stdin.close()
+
+
+def parse_env(pairs):
+    env = {}
+    for kv in pairs:
+        k, _, v = kv.partition('=')
+        env[k] = v
+    return env
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--lib', required=True, help='path to libgreen.so')
+    ap.add_argument('--name', help='test name (default: program name)')
+    ap.add_argument('--timeout', type=float, default=60.0)
+    ap.add_argument('--env', action='append', default=[], help='K=V for both runs')
+    ap.add_argument('--green-env', action='append', default=[], help='K=V for the preloaded run only')
+    ap.add_argument('--stdin', help='file to feed on stdin (default /dev/null)')
+    ap.add_argument('cmd', nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmd = a.cmd[1:] if a.cmd and a.cmd[0] == '--' else a.cmd
+    name = a.name or os.path.basename(cmd[0])
+
+    base = dict(os.environ)
+    base.pop('LD_PRELOAD', None)
+    base.update(parse_env(a.env))
+    green = dict(base)
+    green.update(parse_env(a.green_env))
+    green['LD_PRELOAD'] = os.path.abspath(a.lib)
+
+    n_rc, n_out, n_err = run(cmd, base, a.timeout, a.stdin)
+    g_rc, g_out, g_err = run(cmd, green, a.timeout, a.stdin)
+
+    problems = []
+    if n_rc != g_rc:
+        problems.append(f'exit status differs: native {n_rc}, libgreen {g_rc}')
+    if n_out != g_out:
+        problems.append('stdout differs (native vs libgreen):')
+        problems += list(difflib.unified_diff(n_out.splitlines(), g_out.splitlines(),
+                                              'native', 'libgreen', lineterm=''))
+    for label, out in (('native', n_out), ('libgreen', g_out)):
+        problems += [f'{label}: {l}' for l in out.splitlines() if l.startswith('FAIL:')]
+
+    print('1..1')
+    if problems:
+        print(f'not ok 1 - {name}')
+        for line in problems:
+            print('# ' + line)
+        for label, err in (('native', n_err), ('libgreen', g_err)):
+            for line in err.splitlines()[-30:]:
+                print(f'# {label} stderr: {line}')
+        return 1
+    print(f'ok 1 - {name}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

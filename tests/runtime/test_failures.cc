@@ -1,0 +1,73 @@
+// Loud, clear failures: stack overflow, deadlock, bad settings.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <csignal>
+#include <cstdlib>
+
+#include "config.h"
+#include "util.h"
+
+TEST_CASE("a guard-page overflow names the thread and the setting, then dies by SIGSEGV",
+          "[runtime][stack]") {
+  auto [status, err] = test::run_child("overflow");
+  INFO(err);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGSEGV);
+  CHECK(err.find("overflowed its stack of 64 KiB") != std::string::npos);
+  CHECK(err.find("GREEN_STACK_SIZE") != std::string::npos);
+}
+
+TEST_CASE("parked threads nothing can wake are reported as a deadlock", "[runtime][deadlock]") {
+  auto [status, err] = test::run_child("deadlock");
+  INFO(err);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK(err.find("all green threads are asleep - deadlock!") != std::string::npos);
+  CHECK(err.find("[mutex]") != std::string::npos);
+  CHECK(err.find("[pthread_join]") != std::string::npos);
+}
+
+TEST_CASE("invalid GREEN_* settings are rejected naming the variable and what is allowed",
+          "[runtime][config]") {
+  struct Case {
+    const char* var;
+    const char* value;
+    const char* allowed;
+  } cases[] = {
+      {"GREEN_STACK_SIZE", "12x", "from 16K to 1G"},
+      {"GREEN_STACK_SIZE", "1K", "from 16K to 1G"},
+      {"GREEN_HUBS", "0", "from 1 to 256"},
+      {"GREEN_MONITOR_MS", "-5", "0 (off)"},
+      {"GREEN_DEBUG", "yes", "0, 1 or 2"},
+      {"GREEN_INHERIT", "2", "0 or 1"},
+      {"GREEN_NATIVE", "a,,b", "comma-separated"},
+  };
+  for (const Case& c : cases) {
+    SECTION(std::string(c.var) + "=" + c.value) {
+      setenv(c.var, c.value, 1);
+      green::Config cfg;
+      std::string err = green::config_parse(&cfg);
+      unsetenv(c.var);
+      CHECK(err.find(c.var) != std::string::npos);
+      CHECK(err.find(std::string("'") + c.value + "'") != std::string::npos);
+      CHECK(err.find(c.allowed) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("valid GREEN_* settings are parsed", "[runtime][config]") {
+  setenv("GREEN_STACK_SIZE", "64K", 1);
+  setenv("GREEN_HUBS", "2", 1);
+  setenv("GREEN_NATIVE", "worker_main,log_main", 1);
+  green::Config cfg;
+  CHECK(green::config_parse(&cfg).empty());
+  unsetenv("GREEN_STACK_SIZE");
+  unsetenv("GREEN_HUBS");
+  unsetenv("GREEN_NATIVE");
+  CHECK(cfg.stack_size == 64 * 1024);
+  CHECK(cfg.hubs == 2);
+  REQUIRE(cfg.native.size() == 2);
+  CHECK(cfg.native[1] == "log_main");
+}
