@@ -1,0 +1,51 @@
+// epoll.cc: epoll_wait, epoll_pwait, epoll_pwait2.
+//
+// An epoll fd is itself pollable: it is readable when its own ready list is
+// not empty. So a green epoll_wait is a zero-timeout real call, then a park
+// on the epoll fd (green::wait_fd), then the real call again. Every result
+// and error comes from the real call.
+#include "boundary.h"
+#include "clock.h"
+#include "user_memory.h"
+
+namespace {
+
+int epoll_green(int epfd, epoll_event* ev, int max, green::Nanos deadline, const sigset_t* mask) {
+  const timespec zero{0, 0};
+  for (;;) {
+    int r = REAL(epoll_pwait2)(epfd, ev, max, &zero, mask);
+    if (r != 0 || green::now() >= deadline) return r;
+    int w = green::wait_fd(epfd, POLLIN, deadline);
+    if (w == -EINTR) return shim::syscall_ret(-EINTR);
+    if (w < 0 && w != -ETIMEDOUT) return shim::syscall_ret(w);
+  }
+}
+
+green::Nanos deadline_ms(int ms) {
+  return ms < 0 ? green::kForever : green::now() + green::Nanos(ms) * 1000000;
+}
+
+}  // namespace
+
+GREEN_EXPORT int epoll_wait(int epfd, epoll_event* ev, int max, int timeout) {
+  if (!green::intercepting() || timeout == 0) return REAL(epoll_wait)(epfd, ev, max, timeout);
+  return epoll_green(epfd, ev, max, deadline_ms(timeout), nullptr);
+}
+
+GREEN_EXPORT int epoll_pwait(int epfd, epoll_event* ev, int max, int timeout, const sigset_t* mask) {
+  if (!green::intercepting() || timeout == 0) return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+  return epoll_green(epfd, ev, max, deadline_ms(timeout), mask);
+}
+
+GREEN_EXPORT int epoll_pwait2(int epfd, epoll_event* ev, int max, const timespec* timeout,
+                              const sigset_t* mask) {
+  if (!green::intercepting()) return REAL(epoll_pwait2)(epfd, ev, max, timeout, mask);
+  green::Nanos deadline = green::kForever;
+  if (timeout) {
+    timespec t;
+    if (shim::copy_in(&t, timeout, sizeof t)) return shim::syscall_ret(-EFAULT);
+    if (!shim::timespec_valid(t)) return shim::syscall_ret(-EINVAL);
+    deadline = shim::deadline_after(t);
+  }
+  return epoll_green(epfd, ev, max, deadline, mask);
+}

@@ -1,0 +1,106 @@
+// socket.cc: accept, connect, listen.
+//
+// accept: on a listener libgreen owns (fd_table.h) the description is
+// already non-blocking; on any other (inherited) listener, readiness first.
+// connect: the non-blocking dance with the socket's own flags restored at
+// once (an unconnected socket is this process's alone): EINPROGRESS, park
+// until writable (SO_SNDTIMEO bounds it, after which connect fails with
+// EINPROGRESS as the kernel's does), then SO_ERROR is the result.
+#include <fcntl.h>
+
+#include "clock.h"
+#include "io_wait.h"
+
+namespace {
+
+int neg(int r) { return r < 0 ? -errno : r; }
+
+int accept_attempt(int fd, sockaddr* a, socklen_t* l, int flags, bool may_block) {
+  if (may_block || shim::listener_view(fd) != shim::ListenerView::kNotOurs)
+    return neg(REAL(accept4)(fd, a, l, flags));
+  return static_cast<int>(shim::when_ready(fd, POLLIN, [&] { return neg(REAL(accept4)(fd, a, l, flags)); }));
+}
+
+// A native thread accepting on a listener libgreen made non-blocking must
+// still block when the program's view says blocking.
+int accept_native(int fd, sockaddr* a, socklen_t* l, int flags) {
+  for (;;) {
+    int r = REAL(accept4)(fd, a, l, flags);
+    if (r >= 0 || errno != EAGAIN || shim::listener_view(fd) != shim::ListenerView::kBlocking) return r;
+    pollfd p{fd, POLLIN, 0};
+    REAL(poll)(&p, 1, -1);
+  }
+}
+
+int green_accept(int fd, sockaddr* a, socklen_t* l, int flags) {
+  if (!green::intercepting()) return accept_native(fd, a, l, flags);
+  int r = static_cast<int>(shim::syscall_ret(shim::block_on(fd, POLLIN, false, [&](int f, bool mb) {
+    return static_cast<ssize_t>(accept_attempt(f, a, l, flags, mb));
+  })));
+  if (r >= 0) shim::set_fd_kind(r, shim::FdKind::kPollable);
+  return r;
+}
+
+int connect_result(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return -errno;
+  return -err;
+}
+
+}  // namespace
+
+GREEN_EXPORT int accept(int fd, sockaddr* a, socklen_t* l) { return green_accept(fd, a, l, 0); }
+
+GREEN_EXPORT int accept4(int fd, sockaddr* a, socklen_t* l, int flags) { return green_accept(fd, a, l, flags); }
+
+GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
+  if (!green::intercepting()) return REAL(connect)(fd, a, len);
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  if (fl < 0 || (fl & O_NONBLOCK)) return REAL(connect)(fd, a, len);
+  REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
+  int r = REAL(connect)(fd, a, len);
+  int e = errno;
+  REAL(fcntl)(fd, F_SETFL, fl);
+  if (r == 0) return 0;
+  if (e != EINPROGRESS && e != EAGAIN) {
+    errno = e;
+    return -1;
+  }
+  green::FdRef ref(fd);
+  int w = ref.wait(POLLOUT, shim::socket_deadline(fd, POLLOUT));
+  if (w == -ETIMEDOUT) return shim::syscall_ret(-EINPROGRESS);
+  if (w == -EINTR) return shim::syscall_ret(-EINTR);
+  if (e == EAGAIN) return connect(fd, a, len);  // a full unix-socket backlog: try again
+  return shim::syscall_ret(connect_result(ref.fd()));
+}
+
+GREEN_EXPORT int listen(int fd, int backlog) {
+  int r = REAL(listen)(fd, backlog);
+  if (r != 0 || shim::listener_view(fd) != shim::ListenerView::kNotOurs) return r;
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  if (fl >= 0 && !(fl & O_NONBLOCK) && REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+    shim::set_listener_view(fd, shim::ListenerView::kBlocking);
+  return 0;
+}
+
+namespace shim {
+
+bool user_nonblocking(int fd) {
+  ListenerView v = listener_view(fd);
+  if (v != ListenerView::kNotOurs) return v == ListenerView::kNonBlocking;
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+green::Nanos socket_deadline(int fd, int events) {
+  timeval tv{};
+  socklen_t len = sizeof tv;
+  int opt = (events & POLLIN) ? SO_RCVTIMEO : SO_SNDTIMEO;
+  if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) != 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
+    return green::kForever;
+  timespec rel{tv.tv_sec, tv.tv_usec * 1000};
+  return deadline_after(rel);
+}
+
+}  // namespace shim

@@ -1,0 +1,171 @@
+// thread.cc: pthread_create and the life of a thread: join, detach, exit,
+// self. A pthread_t of a green thread is its Green*; a native thread's is
+// glibc's and passes straight through (green::green_from_handle tells them
+// apart).
+//
+// Threads stay native when created off a green thread (libuv's pool, a
+// native thread) or when their start routine is named in GREEN_NATIVE.
+#include <dlfcn.h>
+#include <time.h>
+
+#include <cstring>
+#include <new>
+
+#include "boundary.h"
+#include "clock.h"
+#include "config.h"
+#include "green.h"
+#include "hub.h"
+#include "thread_exit.h"
+
+namespace {
+
+pthread_t handle_of(green::Green* g) { return reinterpret_cast<pthread_t>(g); }
+green::Green* green_of(pthread_t t) { return green::green_from_handle(reinterpret_cast<void*>(t)); }
+
+bool named_native(void* (*fn)(void*)) {
+  const auto& names = green::config().native;
+  if (names.empty()) return false;
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void*>(fn), &info) || !info.dli_sname) return false;
+  for (const auto& n : names)
+    if (n == info.dli_sname) return true;
+  return false;
+}
+
+struct NativeStart {
+  void* (*fn)(void*);
+  void* arg;
+};
+
+// A native thread counts as a possible waker for the deadlock check.
+void* native_trampoline(void* p) {
+  NativeStart s = *static_cast<NativeStart*>(p);
+  delete static_cast<NativeStart*>(p);
+  green::native_waker_enter();
+  void* r = s.fn(s.arg);
+  green::native_waker_leave();
+  return r;
+}
+
+int create_native(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
+  auto s = new (std::nothrow) NativeStart{fn, arg};
+  if (!s) return EAGAIN;
+  int rc = REAL(pthread_create)(t, attr, native_trampoline, s);
+  if (rc) delete s;
+  return rc;
+}
+
+// A program's explicit stack size wins; glibc's default (RLIMIT_STACK)
+// means "not chosen", so GREEN_STACK_SIZE applies.
+green::SpawnAttr spawn_attr(const pthread_attr_t* attr) {
+  green::SpawnAttr sa;
+  if (!attr) return sa;
+  int detach = PTHREAD_CREATE_JOINABLE;
+  pthread_attr_getdetachstate(attr, &detach);
+  sa.detached = detach == PTHREAD_CREATE_DETACHED;
+  size_t size = 0, def_size = 0;
+  pthread_attr_t def;
+  if (pthread_attr_getstacksize(attr, &size) == 0 && pthread_getattr_default_np(&def) == 0) {
+    pthread_attr_getstacksize(&def, &def_size);
+    pthread_attr_destroy(&def);
+    if (size != def_size) sa.stack_size = size;
+  }
+  return sa;
+}
+
+}  // namespace
+
+GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
+  if (green::config().native.size() && named_native(fn)) return create_native(t, attr, fn, arg);
+  if (!green::intercepting()) return REAL(pthread_create)(t, attr, fn, arg);
+  green::Green* g = nullptr;
+  int rc = green::spawn(fn, arg, spawn_attr(attr), &g);
+  if (rc) return -rc;
+  *t = handle_of(g);
+  return 0;
+}
+
+// A native thread joining a green one cannot park: it polls.
+static int join_from_native(green::Green* g, void** ret, green::Nanos deadline) {
+  for (;;) {
+    int rc = green::try_join(g, ret);
+    if (rc != -EBUSY) return -rc;
+    if (green::now() >= deadline) return ETIMEDOUT;
+    timespec ts{0, 1000000};
+    REAL(nanosleep)(&ts, nullptr);
+  }
+}
+
+static int join_until(pthread_t t, void** ret, green::Nanos deadline) {
+  green::Green* g = green_of(t);
+  if (!green::current()) return join_from_native(g, ret, deadline);
+  return -green::join_until(g, ret, deadline);
+}
+
+struct NativeJoin {
+  pthread_t t;
+  void** ret;
+  int rc;
+};
+
+// A green thread joining a native thread waits for it on the thread pool.
+static int join_native_from_green(pthread_t t, void** ret) {
+  NativeJoin j{t, ret, 0};
+  green::offload([](void* p) {
+    auto j = static_cast<NativeJoin*>(p);
+    j->rc = REAL(pthread_join)(j->t, j->ret);
+  }, &j);
+  return j.rc;
+}
+
+GREEN_EXPORT int pthread_join(pthread_t t, void** ret) {
+  if (!green_of(t)) {
+    if (green::intercepting() && !pthread_equal(t, REAL(pthread_self)())) return join_native_from_green(t, ret);
+    return REAL(pthread_join)(t, ret);
+  }
+  return join_until(t, ret, green::kForever);
+}
+
+GREEN_EXPORT int pthread_tryjoin_np(pthread_t t, void** ret) {
+  green::Green* g = green_of(t);
+  if (!g) return REAL(pthread_tryjoin_np)(t, ret);
+  if (g == green::current()) return EDEADLK;
+  return -green::try_join(g, ret);
+}
+
+GREEN_EXPORT int pthread_clockjoin_np(pthread_t t, void** ret, clockid_t clock, const timespec* abstime) {
+  if (!green_of(t)) return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
+  green::Nanos deadline = green::kForever;
+  if (abstime) {
+    int rc = shim::deadline_from_abstime(clock, abstime, &deadline);
+    if (rc) return -rc;
+  }
+  return join_until(t, ret, deadline);
+}
+
+GREEN_EXPORT int pthread_timedjoin_np(pthread_t t, void** ret, const timespec* abstime) {
+  if (!green_of(t)) return REAL(pthread_timedjoin_np)(t, ret, abstime);
+  return pthread_clockjoin_np(t, ret, CLOCK_REALTIME, abstime);
+}
+
+GREEN_EXPORT int pthread_detach(pthread_t t) {
+  green::Green* g = green_of(t);
+  if (!g) return REAL(pthread_detach)(t);
+  return -green::detach(g);
+}
+
+GREEN_EXPORT void pthread_exit(void* value) {
+  if (!green::current()) {
+    REAL(pthread_exit)(value);
+    __builtin_unreachable();
+  }
+  green::exit_current(value);
+}
+
+GREEN_EXPORT pthread_t pthread_self(void) {
+  green::Green* g = green::current();
+  return g ? handle_of(g) : REAL(pthread_self)();
+}
+
+GREEN_EXPORT int pthread_equal(pthread_t a, pthread_t b) { return a == b; }

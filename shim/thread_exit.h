@@ -1,0 +1,32 @@
+// thread_exit.h: per-green-thread state owned by shim/, and its end.
+//
+// ShimThread hangs off a Green (green::shim_data) and is created on first
+// use. It holds what glibc keeps per OS thread but programs expect per
+// thread: thread-specific data (pthread_key_*). Only the green thread itself
+// touches it, so it needs no lock.
+#pragma once
+
+#include <pthread.h>
+
+#include <vector>
+
+#include "green.h"
+
+namespace shim {
+
+struct ShimThread {
+  std::vector<void*> tsd;  // by key; grown to the highest key set
+  bool has_tsd = false;
+};
+
+// The running green thread's ShimThread, created on first use.
+ShimThread* shim_thread(green::Green* g);
+
+// Runs thread-specific-data destructors and frees the ShimThread; the
+// runtime calls it on the exiting green thread (green::set_exit_hook).
+void on_green_exit(green::Green* g);
+
+// The destructor loop of pthread_key_create's contract (tsd.cc).
+void run_tsd_destructors(ShimThread* t);
+
+}  // namespace shim
