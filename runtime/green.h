@@ -91,6 +91,13 @@ int wait_fd(int fd, int events, Nanos deadline);
 // calls that cannot be made non-blocking.
 void offload(void (*fn)(void*), void* arg);
 
+// Parks until a signal interrupts (-EINTR) or deadline (-ETIMEDOUT): pause,
+// sigsuspend.
+int wait_signal(Nanos deadline);
+
+// Calls fn(g, arg) for every live green thread of the caller's hub.
+void for_each_green_here(void (*fn)(Green* g, void* arg), void* arg);
+
 // Interrupts g's current park with -EINTR, if the park is interruptible.
 // Hub thread of g only.
 void interrupt(Green* g);

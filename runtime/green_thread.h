@@ -55,6 +55,7 @@ struct Green {
   uint64_t park_seq = 0;
   int wake_result = 0;
   bool interruptible = false;      // the current park may end with -EINTR
+  bool restartable = false;        // ... but not after an SA_RESTART handler
 
   // Saved per-green state of the OS thread while not running.
   int saved_errno = 0;

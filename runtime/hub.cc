@@ -23,6 +23,7 @@
 #include "config.h"
 #include "netpoll_hub.h"
 #include "passthrough.h"
+#include "signal_delivery.h"
 #include "stack_guard.h"
 
 namespace green {
@@ -151,6 +152,7 @@ void wake_local(Hub* h, Green* g, uint64_t seq, int result) {
   g->park_seq++;
   g->wake_result = result;
   g->interruptible = false;
+  g->restartable = false;
   g->state = GreenState::kRunnable;
   h->n_parked--;
   if (wait_reason_external(g->why)) h->n_parked_external--;
@@ -210,12 +212,17 @@ static void release_green(Green* g) {
   delete g;
 }
 
+// Hub side of a switch back from g (it parked, yielded or ended).
+static void switched_back(Hub* h, Green* g) {
+  h->running = nullptr;
+  if (g->state == GreenState::kExiting) finish_exit(h, g);
+}
+
 static void resume(Hub* h, Green* g) {
   h->running = g;
   g->state = GreenState::kRunning;
   context_switch(&h->ctx, &g->ctx);
-  h->running = nullptr;
-  if (g->state == GreenState::kExiting) finish_exit(h, g);
+  switched_back(h, g);
 }
 
 static void green_entry(void* arg) {
@@ -364,6 +371,10 @@ Green* green_from_handle(const void* handle) {
   return g && g->magic == kGreenMagic ? g : nullptr;
 }
 void*& shim_data(Green* g) { return g->shim_data; }
+
+void for_each_green_here(void (*fn)(Green* g, void* arg), void* arg) {
+  for (Green* g = t_hub->all; g; g = g->all_next) fn(g, arg);
+}
 unsigned long hub_os_thread(const Green* g) { return g->hub->os_thread; }
 bool green_detached(const Green* g) { return g->detached; }
 bool green_finished(const Green* g) { return g->finished; }
@@ -411,7 +422,13 @@ static void run_batch(Hub* h) {
   }
 }
 
-static void hub_entry(void* arg) { hub_loop(static_cast<Hub*>(arg)); }
+// The hub's context starts on the first switch out of the adopted thread,
+// which is not inside resume(): finish that switch here.
+static void hub_entry(void* arg) {
+  auto h = static_cast<Hub*>(arg);
+  switched_back(h, h->running);
+  hub_loop(h);
+}
 
 static Hub* hub_create() {
   auto h = new Hub;
@@ -421,6 +438,7 @@ static Hub* hub_create() {
   h->inbox_async.data = h;
   GREEN_CHECK(h->timers.init(&h->loop) == 0, "timerfd");
   GREEN_CHECK(netpoll_init(h) == 0, "epoll");
+  GREEN_CHECK(signal_hub_init(h) == 0, "uv_async_init");
   SpinGuard lock(g_registry_lock);
   int i = g_hub_count.load();
   GREEN_CHECK(i < kMaxHubs, "too many hubs");

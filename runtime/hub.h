@@ -22,6 +22,8 @@ namespace green {
 
 struct FdWatch;
 
+constexpr int kSignals = 64;  // signal numbers 1..63 fit one 64-bit mask
+
 // Intrusive lock-free MPSC stack of Greens to wake: producers push with a
 // CAS; the hub takes the whole list and reverses it to FIFO order.
 class Inbox {
@@ -55,6 +57,13 @@ struct Hub {
   size_t n_parked = 0;
   size_t n_parked_external = 0;   // parked with an external WaitReason
   size_t n_offloads = 0;          // offload() calls in flight
+
+  // Signals noted by handlers on this OS thread (signal_delivery.cc); any thread
+  // (handlers, pthread_kill) writes, the hub reads.
+  uv_async_t signal_async;
+  std::atomic<uint64_t> signal_pending{0};
+  std::atomic<uint64_t> signal_restart{0};   // SA_RESTART, per signal
+  std::atomic<Green*> signal_directed[kSignals] = {};
 
   void runq_push(Green* g);
   Green* runq_pop();

@@ -26,4 +26,18 @@ int sleep_until(Nanos deadline) {
   return r;
 }
 
+int wait_signal(Nanos deadline) {
+  Hub* h = this_hub();
+  Green* g = h->running;
+  ParkTimer t(g, -ETIMEDOUT);
+  if (deadline != kForever) {
+    t.deadline = deadline;
+    h->timers.add(&t);
+  }
+  g->interruptible = true;
+  int r = park(WaitReason::kSignal);
+  h->timers.remove(&t);
+  return r;
+}
+
 }  // namespace green

@@ -1,0 +1,41 @@
+// signal_delivery.h: EINTR for parked green threads.
+//
+// Natively a handled signal interrupts the blocking call of the thread the
+// kernel picked: the call fails with EINTR, unless the handler was installed
+// with SA_RESTART and the call is one the kernel restarts. Under libgreen
+// the kernel picks an OS thread (a hub); the handler runs there, on whatever
+// stack is current; signal_note() then records the signal, and the hub picks
+// the green thread the kernel would have picked (signal_target) and
+// interrupts its park.
+//
+// Threading: signal_note is async-signal-safe (atomics and uv_async_send)
+// and runs on any hub's OS thread; the rest runs on the hub.
+#pragma once
+
+#include "green.h"
+
+namespace green {
+
+struct Hub;
+
+// A handler for sig just ran on this OS thread. restart: SA_RESTART.
+// Async-signal-safe.
+void signal_note(int sig, bool restart);
+
+// The next delivery of sig on g's hub is meant for g (pthread_kill).
+// Any thread, before the real pthread_kill.
+void signal_direct(Green* g, int sig);
+
+// Whether the running green thread's current park would be restarted by the
+// kernel after an SA_RESTART handler (reads without a timeout: yes; poll,
+// sleeps, anything with a timeout: no). Reset by every wake.
+void set_park_restartable(bool restartable);
+
+// shim/ answers whether g blocks sig (its emulated signal mask).
+using BlocksSignal = bool (*)(Green* g, int sig);
+void set_blocks_signal(BlocksSignal query);
+
+// Hub setup and the callback that delivers noted signals.
+int signal_hub_init(Hub* h);
+
+}  // namespace green
