@@ -11,11 +11,13 @@
 #include <cstring>
 #include <new>
 
+#include "attr_stack.h"
 #include "boundary.h"
 #include "clock.h"
 #include "config.h"
 #include "green.h"
 #include "hub.h"
+#include "signal_state.h"
 #include "thread_exit.h"
 
 namespace {
@@ -56,21 +58,16 @@ int create_native(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), 
   return rc;
 }
 
-// A program's explicit stack size wins; glibc's default (RLIMIT_STACK)
-// means "not chosen", so GREEN_STACK_SIZE applies.
+// A stack size the program chose wins; otherwise GREEN_STACK_SIZE applies.
+// A stack the program supplied (pthread_attr_setstack) is not used: the
+// green thread gets one of that size from libgreen (README, limitations).
 green::SpawnAttr spawn_attr(const pthread_attr_t* attr) {
   green::SpawnAttr sa;
   if (!attr) return sa;
   int detach = PTHREAD_CREATE_JOINABLE;
   pthread_attr_getdetachstate(attr, &detach);
   sa.detached = detach == PTHREAD_CREATE_DETACHED;
-  size_t size = 0, def_size = 0;
-  pthread_attr_t def;
-  if (pthread_attr_getstacksize(attr, &size) == 0 && pthread_getattr_default_np(&def) == 0) {
-    pthread_attr_getstacksize(&def, &def_size);
-    pthread_attr_destroy(&def);
-    if (size != def_size) sa.stack_size = size;
-  }
+  sa.stack_size = shim::chosen_stack_size(attr);
   return sa;
 }
 
@@ -82,6 +79,8 @@ GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* 
   green::Green* g = nullptr;
   int rc = green::spawn(fn, arg, spawn_attr(attr), &g);
   if (rc) return -rc;
+  green::set_green_name(g, green::green_name(green::current()));  // inherited, as in the kernel
+  shim::set_green_mask(g, shim::green_mask(green::current()));     // so is the signal mask
   *t = handle_of(g);
   return 0;
 }
@@ -160,7 +159,7 @@ GREEN_EXPORT void pthread_exit(void* value) {
     REAL(pthread_exit)(value);
     __builtin_unreachable();
   }
-  green::exit_current(value);
+  shim::green_thread_exit(value);
 }
 
 GREEN_EXPORT pthread_t pthread_self(void) {

@@ -6,6 +6,7 @@
 
 #include "boundary.h"
 #include "green.h"
+#include "signal_delivery.h"
 
 namespace {
 
@@ -53,6 +54,7 @@ GREEN_EXPORT int pthread_kill(pthread_t t, int sig) {
   if (sig < 0 || sig >= NSIG) return EINVAL;
   if (green::green_finished(g)) return ESRCH;
   if (sig == 0) return 0;
+  green::signal_direct(g, sig);
   return REAL(pthread_kill)(os_thread_of(g), sig);
 }
 

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
+#include <unwind.h>
 
 #include <vector>
 
@@ -17,6 +19,11 @@ namespace shim {
 struct ShimThread {
   std::vector<void*> tsd;  // by key; grown to the highest key set
   bool has_tsd = false;
+  __pthread_unwind_buf_t* cleanup = nullptr;  // pthread_cleanup_push stack (cleanup.cc)
+  void* exit_value = nullptr;                 // what pthread_exit was given
+  _Unwind_Exception unwind_exc;               // the forced unwind of pthread_exit
+  sigset_t mask;                              // emulated signal mask (signal_state.cc)
+  bool has_mask = false;
 };
 
 // The running green thread's ShimThread, created on first use.
@@ -25,6 +32,10 @@ ShimThread* shim_thread(green::Green* g);
 // Runs thread-specific-data destructors and frees the ShimThread; the
 // runtime calls it on the exiting green thread (green::set_exit_hook).
 void on_green_exit(green::Green* g);
+
+// pthread_exit on a green thread: unwinds its stack, running C cleanup
+// handlers and C++ destructors, then ends it (cleanup.cc).
+[[noreturn]] void green_thread_exit(void* value);
 
 // The destructor loop of pthread_key_create's contract (tsd.cc).
 void run_tsd_destructors(ShimThread* t);

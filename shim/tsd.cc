@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "boundary.h"
+#include "sync_mutex.h"
 #include "thread_exit.h"
 
 namespace {
@@ -42,6 +43,7 @@ void run_tsd_destructors(ShimThread* t) {
 }
 
 void on_green_exit(green::Green* g) {
+  sync_on_green_exit(g);
   void*& slot = green::shim_data(g);
   if (!slot) return;
   auto t = static_cast<ShimThread*>(slot);
