@@ -1,0 +1,92 @@
+// signal_wait.cc: waiting for signals: pause, sigsuspend, sigwait,
+// sigwaitinfo, sigtimedwait.
+//
+// pause/sigsuspend park until a handled signal interrupts them (signal.h).
+// The sigwait family takes signals the program blocked (in every thread, as
+// POSIX requires, so they stay pending in the kernel: INV-SIG1): a
+// zero-timeout sigtimedwait takes one already pending; otherwise a
+// signalfd for the set is parked on until one arrives.
+#include <sys/signalfd.h>
+
+#include "boundary.h"
+#include "clock.h"
+#include "signal_state.h"
+#include "user_memory.h"
+
+namespace {
+
+// Takes one signal of set: the signal number, -EAGAIN at deadline, -EINTR.
+int take_signal(const sigset_t* set, siginfo_t* info, green::Nanos deadline) {
+  const timespec zero{0, 0};
+  sigset_t s;
+  if (shim::copy_in(&s, set, sizeof s)) return -EFAULT;
+  siginfo_t local;
+  siginfo_t* out = info ? info : &local;
+  int sig = REAL(sigtimedwait)(&s, out, &zero);
+  if (sig > 0 || errno != EAGAIN || green::now() >= deadline) return sig > 0 ? sig : -errno;
+  int fd = signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) return -errno;
+  int r;
+  for (;;) {
+    r = green::wait_fd(fd, POLLIN, deadline);
+    if (r < 0) break;
+    sig = REAL(sigtimedwait)(&s, out, &zero);
+    if (sig > 0) {
+      r = sig;
+      break;
+    }
+  }
+  REAL(close)(fd);
+  return r == -ETIMEDOUT ? -EAGAIN : r;
+}
+
+}  // namespace
+
+GREEN_EXPORT int pause(void) {
+  if (!green::intercepting()) return REAL(pause)();
+  green::wait_signal(green::kForever);
+  errno = EINTR;
+  return -1;
+}
+
+GREEN_EXPORT int sigsuspend(const sigset_t* mask) {
+  green::Green* g = green::current();
+  if (!green::intercepting()) return REAL(sigsuspend)(mask);
+  sigset_t m;
+  if (shim::copy_in(&m, mask, sizeof m)) return shim::syscall_ret(-EFAULT);
+  sigset_t saved = shim::green_mask(g);
+  shim::set_green_mask(g, m);
+  green::wait_signal(green::kForever);
+  shim::set_green_mask(g, saved);
+  errno = EINTR;
+  return -1;
+}
+
+GREEN_EXPORT int sigtimedwait(const sigset_t* set, siginfo_t* info, const timespec* timeout) {
+  if (!green::intercepting()) return REAL(sigtimedwait)(set, info, timeout);
+  green::Nanos deadline = green::kForever;
+  if (timeout) {
+    timespec t;
+    if (shim::copy_in(&t, timeout, sizeof t)) return shim::syscall_ret(-EFAULT);
+    if (!shim::timespec_valid(t)) return shim::syscall_ret(-EINVAL);
+    deadline = shim::deadline_after(t);
+  }
+  return shim::syscall_ret(take_signal(set, info, deadline));
+}
+
+GREEN_EXPORT int sigwaitinfo(const sigset_t* set, siginfo_t* info) {
+  if (!green::intercepting()) return REAL(sigwaitinfo)(set, info);
+  return shim::syscall_ret(take_signal(set, info, green::kForever));
+}
+
+// sigwait is not interrupted by handlers (POSIX: it never fails with EINTR).
+GREEN_EXPORT int sigwait(const sigset_t* set, int* sig) {
+  if (!green::intercepting()) return REAL(sigwait)(set, sig);
+  for (;;) {
+    int r = take_signal(set, nullptr, green::kForever);
+    if (r == -EINTR) continue;
+    if (r < 0) return -r;
+    *sig = r;
+    return 0;
+  }
+}
