@@ -6,6 +6,7 @@
 #include "green.h"
 #include "hub.h"
 #include "real.h"
+#include "signal_state.h"
 #include "thread_exit.h"
 
 namespace {
@@ -14,6 +15,7 @@ __attribute__((constructor(101))) void green_init() {
   green::config_load();
   real::resolve_all();
   green::set_exit_hook(shim::on_green_exit);
+  shim::signal_state_init();
   green::adopt_current_thread();
   for (int i = 1; i < green::config().hubs; i++) green::start_hub_thread(i);
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "io_wait.h"
+#include "user_memory.h"
 
 namespace {
 
@@ -57,11 +58,14 @@ size_t total_len(const iovec* iov, int n) {
 // Keeps writing after a partial write, as a blocking write does. chunk(iov,
 // n) is one block_on() over what is left; a failure after some progress
 // returns the progress, as natively.
+// The iovecs are read only after the kernel accepted them (a bad pointer
+// is the kernel's EFAULT, not our crash).
 template <class Chunk>
 ssize_t write_all(int fd, const iovec* iov, int n, Chunk chunk) {
-  size_t want = total_len(iov, n);
   ssize_t r = chunk(iov, n);
-  if (r < 0 || static_cast<size_t>(r) >= want) return r;
+  if (r < 0) return r;
+  size_t want = total_len(iov, n);
+  if (static_cast<size_t>(r) >= want) return r;
   if (shim::fd_kind(fd) != shim::FdKind::kPollable || shim::user_nonblocking(fd)) return r;
   std::vector<iovec> rest(iov, iov + n);
   size_t first = 0, done = 0;
@@ -173,7 +177,8 @@ GREEN_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
 GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(sendmsg)(fd, msg, flags);
   bool nowait = flags & MSG_DONTWAIT;
-  msghdr m = *msg;
+  msghdr m;
+  if (shim::copy_in(&m, msg, sizeof m)) return shim::syscall_ret(-EFAULT);
   return shim::syscall_ret(write_all(fd, msg->msg_iov, nowait ? 0 : static_cast<int>(msg->msg_iovlen),
                                      [&](const iovec* w, int k) {
     if (k) {

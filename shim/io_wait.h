@@ -21,6 +21,7 @@
 #include "green.h"
 #include "fd_table.h"
 #include "netpoll.h"
+#include "signal_delivery.h"
 
 namespace shim {
 
@@ -35,6 +36,7 @@ ssize_t park_and_retry(int fd, int events, Attempt& attempt) {
   green::Nanos deadline = socket_deadline(fd, events);
   green::FdRef ref(fd);
   for (;;) {
+    green::set_park_restartable(deadline == green::kForever);  // signal(7): restarted unless timed
     int w = ref.wait(events, deadline);
     if (w == -ETIMEDOUT) return -EAGAIN;
     if (w == -EINTR) return -EINTR;

@@ -11,6 +11,7 @@
 // limitations).
 #include <sys/select.h>
 
+#include <cstring>
 #include <vector>
 
 #include "boundary.h"
@@ -67,26 +68,35 @@ std::vector<green::FdInterest> interests(int nfds, const fd_set* r, const fd_set
   return v;
 }
 
+// The program's sets, kept across the zero-timeout checks (each check
+// overwrites them). Copied through the kernel, only as many bytes as the
+// kernel reads for nfds, so a bad pointer is EFAULT as natively.
 struct FdSets {
   fd_set* r;
   fd_set* w;
   fd_set* e;
-  fd_set in_r, in_w, in_e;  // what the program asked, kept across checks
-  void save() {
-    if (r) in_r = *r;
-    if (w) in_w = *w;
-    if (e) in_e = *e;
+  fd_set in_r{}, in_w{}, in_e{};
+  size_t bytes = 0;
+  int save(int nfds) {
+    if (nfds < 0) return -EINVAL;
+    int n = nfds < FD_SETSIZE ? nfds : FD_SETSIZE;
+    bytes = (static_cast<size_t>(n) + 63) / 64 * 8;
+    if (r && shim::copy_in(&in_r, r, bytes)) return -EFAULT;
+    if (w && shim::copy_in(&in_w, w, bytes)) return -EFAULT;
+    if (e && shim::copy_in(&in_e, e, bytes)) return -EFAULT;
+    return 0;
   }
   void restore() {
-    if (r) *r = in_r;
-    if (w) *w = in_w;
-    if (e) *e = in_e;
+    if (r) memcpy(r, &in_r, bytes);
+    if (w) memcpy(w, &in_w, bytes);
+    if (e) memcpy(e, &in_e, bytes);
   }
 };
 
 int pselect_green(int nfds, FdSets& s, green::Nanos deadline, const sigset_t* mask) {
-  s.save();
-  std::vector<green::FdInterest> set = interests(nfds, s.r, s.w, s.e);
+  if (int rc = s.save(nfds)) return rc;
+  std::vector<green::FdInterest> set = interests(nfds, s.r ? &s.in_r : nullptr,
+                                                 s.w ? &s.in_w : nullptr, s.e ? &s.in_e : nullptr);
   return wait_loop(set, deadline, [&] {
     s.restore();
     int r = REAL(pselect)(nfds, s.r, s.w, s.e, &kZero, mask);
@@ -123,7 +133,7 @@ GREEN_EXPORT int pselect(int nfds, fd_set* r, fd_set* w, fd_set* e, const timesp
     if (!shim::timespec_valid(t)) return shim::syscall_ret(-EINVAL);
     deadline = shim::deadline_after(t);
   }
-  FdSets s{r, w, e, {}, {}, {}};
+  FdSets s{r, w, e};
   return shim::syscall_ret(pselect_green(nfds, s, deadline, mask));
 }
 
@@ -137,7 +147,7 @@ GREEN_EXPORT int select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* time
     if (tv.tv_sec < 0 || tv.tv_usec < 0) return shim::syscall_ret(-EINVAL);
     deadline = green::now() + green::Nanos(tv.tv_sec) * 1000000000 + green::Nanos(tv.tv_usec) * 1000;
   }
-  FdSets s{r, w, e, {}, {}, {}};
+  FdSets s{r, w, e};
   int rc = pselect_green(nfds, s, deadline, nullptr);
   if (timeout && rc >= 0) {
     green::Nanos left = deadline - green::now();

@@ -15,8 +15,16 @@ namespace {
 
 int neg(int r) { return r < 0 ? -errno : r; }
 
+// A socket that is not listening (or not a stream socket) makes accept fail
+// at once; only a real listener can block.
+bool listening(int fd) {
+  int on = 0;
+  socklen_t len = sizeof on;
+  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
 int accept_attempt(int fd, sockaddr* a, socklen_t* l, int flags, bool may_block) {
-  if (may_block || shim::listener_view(fd) != shim::ListenerView::kNotOurs)
+  if (may_block || shim::listener_view(fd) != shim::ListenerView::kNotOurs || !listening(fd))
     return neg(REAL(accept4)(fd, a, l, flags));
   return static_cast<int>(shim::when_ready(fd, POLLIN, [&] { return neg(REAL(accept4)(fd, a, l, flags)); }));
 }
@@ -41,11 +49,15 @@ int green_accept(int fd, sockaddr* a, socklen_t* l, int flags) {
   return r;
 }
 
-int connect_result(int fd) {
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return -errno;
-  return -err;
+// One connect() on a blocking socket made non-blocking just for the call
+// (its own flags are back before we return): 0, -EINPROGRESS/-EALREADY
+// (in progress), or the connect error.
+int connect_once(int fd, const sockaddr* a, socklen_t len, int fl) {
+  REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
+  int r = REAL(connect)(fd, a, len);
+  int e = errno;
+  REAL(fcntl)(fd, F_SETFL, fl);
+  return r == 0 ? 0 : -e;
 }
 
 }  // namespace
@@ -54,25 +66,25 @@ GREEN_EXPORT int accept(int fd, sockaddr* a, socklen_t* l) { return green_accept
 
 GREEN_EXPORT int accept4(int fd, sockaddr* a, socklen_t* l, int flags) { return green_accept(fd, a, l, flags); }
 
+// Connecting again once the socket is writable is how the kernel reports
+// the outcome (0, or the error), and it moves the socket to "connected", so a
+// later connect() by the program gets EISCONN exactly as natively.
 GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
   if (!green::intercepting()) return REAL(connect)(fd, a, len);
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl < 0 || (fl & O_NONBLOCK)) return REAL(connect)(fd, a, len);
-  REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
-  int r = REAL(connect)(fd, a, len);
-  int e = errno;
-  REAL(fcntl)(fd, F_SETFL, fl);
-  if (r == 0) return 0;
-  if (e != EINPROGRESS && e != EAGAIN) {
-    errno = e;
-    return -1;
-  }
+  int r = connect_once(fd, a, len, fl);
+  if (r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
+  green::Nanos deadline = shim::socket_deadline(fd, POLLOUT);
   green::FdRef ref(fd);
-  int w = ref.wait(POLLOUT, shim::socket_deadline(fd, POLLOUT));
-  if (w == -ETIMEDOUT) return shim::syscall_ret(-EINPROGRESS);
-  if (w == -EINTR) return shim::syscall_ret(-EINTR);
-  if (e == EAGAIN) return connect(fd, a, len);  // a full unix-socket backlog: try again
-  return shim::syscall_ret(connect_result(ref.fd()));
+  for (;;) {
+    int w = ref.wait(POLLOUT, deadline);
+    if (w == -ETIMEDOUT) return shim::syscall_ret(-EINPROGRESS);
+    if (w == -EINTR) return shim::syscall_ret(-EINTR);
+    r = connect_once(ref.fd(), a, len, fl);
+    if (r == -EISCONN) return 0;
+    if (r != -EALREADY && r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
+  }
 }
 
 GREEN_EXPORT int listen(int fd, int backlog) {
