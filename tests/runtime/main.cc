@@ -2,15 +2,52 @@
 // first green thread of its hub, so every test body runs as a green thread.
 // `--child NAME` runs one of the scenarios that must die (child_scenarios.cc)
 // instead of the tests: tests re-execute this binary for them.
+//
+// Reporter "tapcase": one TAP line per test case (Catch2's own TAP reporter
+// prints one per assertion), so meson and .ci/run count test cases.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
-#include <catch2/catch_reporter_tap.hpp>
 
 #include <cstring>
 
 #include "green.h"
 
 int run_child_scenario(const char* name);
+
+namespace {
+
+class TapCaseReporter : public Catch::StreamingReporterBase<TapCaseReporter> {
+ public:
+  using StreamingReporterBase::StreamingReporterBase;
+  static std::string getDescription() { return "one TAP test point per test case"; }
+
+  void assertionStarting(const Catch::AssertionInfo&) override {}
+  bool assertionEnded(const Catch::AssertionStats& stats) override {
+    if (!stats.assertionResult.isOk())
+      failures_ << "# " << stats.assertionResult.getSourceInfo() << ": "
+                << stats.assertionResult.getExpandedExpression() << "\n";
+    return true;
+  }
+  void testCaseEnded(const Catch::TestCaseStats& stats) override {
+    bool ok = stats.totals.assertions.failed == 0;
+    stream << (ok ? "ok " : "not ok ") << ++n_ << " - " << stats.testInfo.name << "\n"
+           << failures_.str();
+    failures_.str("");
+    StreamingReporterBase::testCaseEnded(stats);
+  }
+  void testRunEnded(const Catch::TestRunStats& stats) override {
+    stream << "1.." << n_ << "\n";
+    StreamingReporterBase::testRunEnded(stats);
+  }
+
+ private:
+  int n_ = 0;
+  std::ostringstream failures_;
+};
+
+}  // namespace
+
+CATCH_REGISTER_REPORTER("tapcase", TapCaseReporter)
 
 int main(int argc, char** argv) {
   green::adopt_current_thread();
