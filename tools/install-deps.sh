@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian 12 packages libgreen's build, tests and
+# demo need, when any is missing (apt-get update first). Root or sudo.
+#   required: meson ninja-build g++ pkg-config libuv1-dev catch2 python3
+#   optional: rustc (the Rust differential tests), gnuplot-nox (bench plots)
+set -euo pipefail
+
+required=(meson ninja-build g++ pkg-config libuv1-dev catch2 python3)
+optional=(rustc gnuplot-nox)
+
+missing() {
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+    done
+}
+
+mapfile -t need < <(missing "${required[@]}")
+mapfile -t want < <(missing "${optional[@]}")
+[ ${#need[@]} -eq 0 ] && [ ${#want[@]} -eq 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+        [ ${#need[@]} -eq 0 ] && exit 0
+        echo "install-deps.sh: missing ${need[*]}; as root run: apt-get install ${need[*]}" >&2
+        exit 1
+    fi
+    sudo=(sudo)
+fi
+echo "install-deps.sh: installing ${need[*]} ${want[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+export DEBIAN_FRONTEND=noninteractive
+[ ${#need[@]} -eq 0 ] || "${sudo[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+for pkg in "${want[@]}"; do
+    "${sudo[@]}" apt-get install -y -qq "$pkg" >/dev/null || echo "install-deps.sh: optional $pkg not installed" >&2
+done
