@@ -34,6 +34,7 @@ struct Green;
 
 struct SpawnAttr {
   size_t stack_size = 0;  // 0 = GREEN_STACK_SIZE
+  size_t guard_size = 0;  // 0 = one page
   bool detached = false;
   int hub = -1;           // -1 = the caller's hub (or round-robin with GREEN_HUBS > 1)
 };
@@ -67,7 +68,8 @@ bool green_finished(const Green* g);
 uint64_t green_id(const Green* g);
 const char* green_name(const Green* g);
 void set_green_name(Green* g, const char* name);  // truncated to 15 bytes
-void green_stack(const Green* g, void** lo, size_t* size);  // {nullptr,0} for an adopted thread
+// {nullptr,0,0} for an adopted thread
+void green_stack(const Green* g, void** lo, size_t* size, size_t* guard = nullptr);
 
 // Parks the calling green thread. Every park is paired with exactly one
 // wake(g, seq, result) (the primitives that park guarantee it); park returns

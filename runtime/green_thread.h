@@ -56,6 +56,10 @@ struct Green {
   int wake_result = 0;
   bool interruptible = false;      // the current park may end with -EINTR
   bool restartable = false;        // ... but not after an SA_RESTART handler
+  // Signals sent to this green thread by pthread_kill and not yet acted on
+  // (any thread sets a bit, the hub clears it): a bit per signal, because
+  // the kernel keeps a pending set per thread, not one per process.
+  std::atomic<uint64_t> directed_signals{0};
 
   // Saved per-green state of the OS thread while not running.
   int saved_errno = 0;

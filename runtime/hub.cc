@@ -276,7 +276,7 @@ int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
   if (!g) return -EAGAIN;
   size_t size = attr.stack_size ? attr.stack_size : config().stack_size;
   Hub* alloc_hub = t_hub;  // stacks come from the caller's pool (hub thread only)
-  int rc = alloc_hub->stacks.get(size, &g->stack);
+  int rc = alloc_hub->stacks.get(size, attr.guard_size, &g->stack);
   if (rc) {
     delete g;
     return rc == -ENOMEM ? -EAGAIN : rc;
@@ -385,9 +385,10 @@ void set_green_name(Green* g, const char* name) {
   strncpy(g->name, name, sizeof g->name - 1);
   g->name[sizeof g->name - 1] = '\0';
 }
-void green_stack(const Green* g, void** lo, size_t* size) {
+void green_stack(const Green* g, void** lo, size_t* size, size_t* guard) {
   *lo = g->stack.lo();
   *size = g->stack.usable();
+  if (guard) *guard = g->stack.guard;
 }
 
 // ---- the loop ----

@@ -63,7 +63,7 @@ struct Hub {
   uv_async_t signal_async;
   std::atomic<uint64_t> signal_pending{0};
   std::atomic<uint64_t> signal_restart{0};   // SA_RESTART, per signal
-  std::atomic<Green*> signal_directed[kSignals] = {};
+  std::atomic<uint64_t> signal_directed{0};  // some green has this bit in directed_signals
 
   void runq_push(Green* g);
   Green* runq_pop();

@@ -13,7 +13,10 @@ void set_blocks_signal(BlocksSignal query) { g_blocks = query; }
 void set_park_restartable(bool restartable) { this_hub()->running->restartable = restartable; }
 
 void signal_direct(Green* g, int sig) {
-  if (sig > 0 && sig < kSignals) g->hub->signal_directed[sig].store(g, std::memory_order_release);
+  if (sig <= 0 || sig >= kSignals) return;
+  uint64_t bit = uint64_t(1) << sig;
+  g->directed_signals.fetch_or(bit, std::memory_order_release);
+  g->hub->signal_directed.fetch_or(bit, std::memory_order_release);
 }
 
 void signal_note(int sig, bool restart) {
@@ -42,12 +45,26 @@ static Green* signal_target(Hub* h, int sig) {
   return best;
 }
 
-static void deliver(Hub* h, int sig, bool restart) {
-  Green* g = h->signal_directed[sig].exchange(nullptr, std::memory_order_acquire);
-  if (!g) g = signal_target(h, sig);
-  if (!g || g->state != GreenState::kParked || !g->interruptible) return;
+static void interrupt_park(Green* g, bool restart) {
+  if (g->state != GreenState::kParked || !g->interruptible) return;
   if (restart && g->restartable) return;
   interrupt(g);
+}
+
+// Every green thread a pthread_kill named gets its own interruption, as
+// every thread natively takes its own pending signal.
+static void deliver_directed(Hub* h, int sig, bool restart) {
+  uint64_t bit = uint64_t(1) << sig;
+  for (Green* g = h->all; g; g = g->all_next)
+    if (g->directed_signals.fetch_and(~bit, std::memory_order_acq_rel) & bit)
+      interrupt_park(g, restart);
+}
+
+static void deliver(Hub* h, int sig, bool restart) {
+  uint64_t bit = uint64_t(1) << sig;
+  if (h->signal_directed.fetch_and(~bit, std::memory_order_acq_rel) & bit)
+    return deliver_directed(h, sig, restart);
+  if (Green* g = signal_target(h, sig)) interrupt_park(g, restart);
 }
 
 static void on_signal_async(uv_async_t* a) {

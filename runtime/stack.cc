@@ -14,26 +14,28 @@ static size_t page_size() {
   return p;
 }
 
-size_t Stack::guard_size() { return page_size(); }
+size_t Stack::default_guard_size() { return page_size(); }
 
 static size_t round_to_pages(size_t n) {
   size_t p = page_size();
   return (n + p - 1) / p * p;
 }
 
-int stack_map(size_t size, Stack* out) {
+int stack_map(size_t size, Stack* out, size_t guard) {
   size_t usable = round_to_pages(size);
-  size_t total = usable + Stack::guard_size();
+  guard = guard ? round_to_pages(guard) : Stack::default_guard_size();
+  size_t total = usable + guard;
   void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (m == MAP_FAILED) return -errno;
-  if (mprotect(m, Stack::guard_size(), PROT_NONE) != 0) {
+  if (mprotect(m, guard, PROT_NONE) != 0) {
     int err = errno;
     munmap(m, total);
     return -err;
   }
   out->map = static_cast<char*>(m);
   out->map_size = total;
+  out->guard = guard;
   return 0;
 }
 
@@ -51,17 +53,22 @@ StackPool::~StackPool() {
   for (Stack& s : free_) stack_unmap(&s);
 }
 
-int StackPool::get(size_t size, Stack* out) {
-  if (round_to_pages(size) == config().stack_size && !free_.empty()) {
+static bool pooled_shape(size_t usable, size_t guard) {
+  return usable == config().stack_size && guard == Stack::default_guard_size();
+}
+
+int StackPool::get(size_t size, size_t guard, Stack* out) {
+  guard = guard ? round_to_pages(guard) : Stack::default_guard_size();
+  if (pooled_shape(round_to_pages(size), guard) && !free_.empty()) {
     *out = free_.back();
     free_.pop_back();
     return 0;
   }
-  return stack_map(size, out);
+  return stack_map(size, out, guard);
 }
 
 void StackPool::put(Stack s) {
-  if (s.usable() == config().stack_size && free_.size() < limit_) {
+  if (pooled_shape(s.usable(), s.guard) && free_.size() < limit_) {
     free_.push_back(s);
     return;
   }

@@ -16,16 +16,18 @@
 namespace green {
 
 struct Stack {
-  char* map = nullptr;   // start of the mapping (the guard page)
+  char* map = nullptr;   // start of the mapping (the guard area)
   size_t map_size = 0;   // guard + usable
-  char* lo() const { return map ? map + guard_size() : nullptr; }
+  size_t guard = 0;      // PROT_NONE bytes at map
+  char* lo() const { return map ? map + guard : nullptr; }
   char* hi() const { return map + map_size; }
-  size_t usable() const { return map ? map_size - guard_size() : 0; }
-  static size_t guard_size();
+  size_t usable() const { return map ? map_size - guard : 0; }
+  static size_t default_guard_size();  // one page
 };
 
-// Maps a stack with at least `size` usable bytes. Returns 0 or -errno.
-int stack_map(size_t size, Stack* out);
+// Maps a stack with at least `size` usable bytes below a guard of at least
+// `guard` bytes (0: one page, the default). Returns 0 or -errno.
+int stack_map(size_t size, Stack* out, size_t guard = 0);
 void stack_unmap(Stack* s);
 
 // True when addr lies in s's guard page or up to 64 KiB below it (a large
@@ -36,13 +38,13 @@ class StackPool {
  public:
   explicit StackPool(size_t limit = 1024) : limit_(limit) {}
   ~StackPool();
-  int get(size_t size, Stack* out);  // 0 or -errno
+  int get(size_t size, size_t guard, Stack* out);  // 0 or -errno
   void put(Stack s);
   size_t cached() const { return free_.size(); }
 
  private:
   size_t limit_;
-  std::vector<Stack> free_;  // all of Stack::usable() == the default size
+  std::vector<Stack> free_;  // all of the default size and guard
 };
 
 }  // namespace green

@@ -19,13 +19,13 @@ GREEN_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t* attr) {
   green::Green* g = green_of(t);
   if (!g) return REAL(pthread_getattr_np)(t, attr);
   void* lo = nullptr;
-  size_t size = 0;
-  green::green_stack(g, &lo, &size);
+  size_t size = 0, guard = 0;
+  green::green_stack(g, &lo, &size, &guard);
   if (!lo) return REAL(pthread_getattr_np)(os_thread_of(g), attr);  // an adopted OS thread
   int rc = pthread_attr_init(attr);
   if (rc) return rc;
   pthread_attr_setstack(attr, lo, size);
-  pthread_attr_setguardsize(attr, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+  pthread_attr_setguardsize(attr, guard);
   pthread_attr_setdetachstate(attr, green::green_detached(g) ? PTHREAD_CREATE_DETACHED
                                                              : PTHREAD_CREATE_JOINABLE);
   return 0;
