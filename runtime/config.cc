@@ -98,9 +98,7 @@ std::string config_parse(Config* c) {
   if (!(err = parse_int_var("GREEN_HUBS", 1, 256, "expected a number of hubs from 1 to 256", &c->hubs)).empty()) return err;
   if (!(err = parse_int_var("GREEN_MONITOR_MS", 0, 3600000, "expected milliseconds from 0 (off) to 3600000", &c->monitor_ms)).empty()) return err;
   if (!(err = parse_native(c)).empty()) return err;
-  if (!(err = parse_int_var("GREEN_DEBUG", 0, 2, "expected 0, 1 or 2", &c->debug)).empty()) return err;
   if (!(err = parse_inherit(c)).empty()) return err;
-  if (const char* s = getenv("GREEN_STATS")) c->stats = s;
   return "";
 }
 

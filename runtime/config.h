@@ -17,8 +17,6 @@ struct Config {
   int hubs = 1;                     // GREEN_HUBS
   int monitor_ms = 0;               // GREEN_MONITOR_MS, 0 = off
   std::vector<std::string> native;  // GREEN_NATIVE: start routines kept native
-  std::string stats;                // GREEN_STATS: path of the stats socket, "" = off
-  int debug = 0;                    // GREEN_DEBUG
   bool inherit = true;              // GREEN_INHERIT: children keep LD_PRELOAD
 };
 

@@ -49,6 +49,8 @@ void adopt_current_thread();
 int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out);
 int join(Green* g, void** result);      // parks until g ends; -EINVAL, -EDEADLK
 int join_until(Green* g, void** result, Nanos deadline);  // ... or -ETIMEDOUT
+// (join and join_until also end with -EINTR when their park is interrupted:
+// a signal or pthread_cancel; g is then still joinable.)
 int try_join(Green* g, void** result);  // -EBUSY while g runs
 int detach(Green* g);                   // -EINVAL when already detached
 [[noreturn]] void exit_current(void* result);
@@ -97,8 +99,18 @@ void offload(void (*fn)(void*), void* arg);
 // sigsuspend.
 int wait_signal(Nanos deadline);
 
+// True when addr lies in the main executable's static TLS block of the
+// calling OS thread, which holds the running green thread's values (tls.cc).
+// False on a thread without a hub and when the executable has no TLS.
+bool tls_holds(const void* addr);
+
 // Calls fn(g, arg) for every live green thread of the caller's hub.
 void for_each_green_here(void (*fn)(Green* g, void* arg), void* arg);
+
+// In a forked child, on the thread that called fork (an atfork child
+// handler): the caller's hub carries on with the caller as its only green
+// thread; the other green threads and hubs are gone (fork.cc). Any thread.
+void after_fork_child();
 
 // Interrupts g's current park with -EINTR, if the park is interruptible.
 // Hub thread of g only.

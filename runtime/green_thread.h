@@ -64,6 +64,7 @@ struct Green {
   // Saved per-green state of the OS thread while not running.
   int saved_errno = 0;
   EhGlobals eh;
+  void* tls_area = nullptr;        // its executable-TLS values while another green holds the block (tls.cc)
 
   Green* runq_next = nullptr;      // run-queue link (hub thread)
   Green* all_prev = nullptr;       // the hub's list of its live green

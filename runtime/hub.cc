@@ -25,6 +25,7 @@
 #include "passthrough.h"
 #include "signal_delivery.h"
 #include "stack_guard.h"
+#include "tls.h"
 
 namespace green {
 
@@ -215,12 +216,16 @@ static void release_green(Green* g) {
 // Hub side of a switch back from g (it parked, yielded or ended).
 static void switched_back(Hub* h, Green* g) {
   h->running = nullptr;
+  h->on_cpu.store(nullptr, std::memory_order_relaxed);
   if (g->state == GreenState::kExiting) finish_exit(h, g);
 }
 
 static void resume(Hub* h, Green* g) {
   h->running = g;
+  h->resumes.store(h->resumes.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  h->on_cpu.store(g, std::memory_order_release);
   g->state = GreenState::kRunning;
+  tls_enter(h, g);  // INV-TLS1, beside errno and the exception globals
   context_switch(&h->ctx, &g->ctx);
   switched_back(h, g);
 }
@@ -248,6 +253,7 @@ void exit_current(void* result) {
 static void finish_exit(Hub* h, Green* g) {
   if (g->stack.map) h->stacks.put(g->stack);
   g->stack = Stack{};
+  tls_area_free(h, g);
   h->remove_green(g);
   g->join_lock.lock();
   g->state = GreenState::kDead;
@@ -280,6 +286,11 @@ int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
   if (rc) {
     delete g;
     return rc == -ENOMEM ? -EAGAIN : rc;
+  }
+  if (tls_area_new(g) != 0) {
+    alloc_hub->stacks.put(g->stack);
+    delete g;
+    return -EAGAIN;
   }
   g->id = g_next_id.fetch_add(1);
   g->hub = h;
@@ -326,13 +337,14 @@ int join_until(Green* t, void** result, Nanos deadline) {
       timer.deadline = deadline;
       me->hub->timers.add(&timer);
     }
+    me->interruptible = true;  // pthread_join is a cancellation point (shim/cancel.cc)
     int r = park(WaitReason::kJoin);
     me->hub->timers.remove(&timer);
-    if (r == -ETIMEDOUT) {
+    if (r == -ETIMEDOUT || r == -EINTR) {
       SpinGuard g(t->join_lock);
       if (!t->finished) {
         t->joiner = nullptr;
-        return -ETIMEDOUT;
+        return r;
       }
     }
   } else {
@@ -432,6 +444,7 @@ static void hub_entry(void* arg) {
 }
 
 static Hub* hub_create() {
+  tls_init();
   auto h = new Hub;
   GREEN_CHECK(uv_loop_init(&h->loop) == 0, "uv_loop_init");
   h->loop.data = h;
@@ -462,9 +475,11 @@ void adopt_current_thread() {
   g->state = GreenState::kRunning;
   pthread_getname_np(pthread_self(), g->name, sizeof g->name);
   h->running = g;
+  h->on_cpu.store(g, std::memory_order_release);
   h->os_thread = pthread_self();
   h->add_green(g);
   g_live_greens.fetch_add(1);
+  tls_hub_init(h, g);
   stack_guard_install_thread();
   t_hub = h;
 }
@@ -473,6 +488,7 @@ static void* dedicated_hub_main(void* arg) {
   auto h = static_cast<Hub*>(arg);
   t_hub = h;
   h->os_thread = pthread_self();
+  tls_hub_init(h, nullptr);
   stack_guard_install_thread();
   hub_loop(h);
 }
@@ -487,6 +503,21 @@ Hub* start_hub_thread(int) {
   GREEN_CHECK(pthread_create(&tid, &attr, dedicated_hub_main, h) == 0, "hub thread");
   pthread_attr_destroy(&attr);
   return h;
+}
+
+// Single-threaded in the child: the other hubs' OS threads did not survive
+// the fork, and the lock may have been held by one of them.
+void registry_fork_child(Hub* h, long greens) {
+  g_registry_lock.unlock();
+  for (auto& slot : g_hubs) slot.store(nullptr);
+  g_hub_count.store(h ? 1 : 0);
+  if (h) {
+    h->index = 0;
+    g_hubs[0].store(h);
+  }
+  g_spawn_cursor.store(0);
+  g_live_greens.store(greens);
+  g_native_wakers.store(0);
 }
 
 Hub* pick_hub_for_spawn(Hub* caller) {

@@ -57,6 +57,13 @@ struct Hub {
   size_t n_parked = 0;
   size_t n_parked_external = 0;   // parked with an external WaitReason
   size_t n_offloads = 0;          // offload() calls in flight
+  char* tls_block = nullptr;      // this OS thread's executable TLS block (tls.cc), or nullptr
+  Green* tls_owner = nullptr;     // the green thread whose values the block holds
+
+  // Read by the GREEN_MONITOR_MS watchdog (monitor.cc) from its own thread;
+  // written only here, on the hub thread.
+  std::atomic<uint64_t> resumes{0};     // green threads resumed so far
+  std::atomic<Green*> on_cpu{nullptr};  // the green thread running, if any
 
   // Signals noted by handlers on this OS thread (signal_delivery.cc); any thread
   // (handlers, pthread_kill) writes, the hub reads.
@@ -76,7 +83,8 @@ Hub* this_hub();
 
 // Switches from the running green thread g to its hub; returns when g is
 // resumed. Saves and restores the per-green OS-thread state (errno, C++
-// exception globals).
+// exception globals); the hub swaps the executable's TLS block when it
+// resumes another green thread (tls.h).
 void switch_out(Green* g);
 
 // Hub-thread part of wake(): g must belong to hub.
@@ -89,6 +97,10 @@ Hub* start_hub_thread(int index);
 Hub* hub_at(int index);
 int hub_count();
 Hub* pick_hub_for_spawn(Hub* caller);
+
+// In a forked child (fork.cc): the registry holds only h (or nothing when
+// the fork came from a native thread), with `greens` live green threads.
+void registry_fork_child(Hub* h, long greens);
 
 // Native threads that may call wake() (GREEN_NATIVE threads, tests):
 // while any exist, a hub with only internal waits is not deadlocked.

@@ -152,6 +152,18 @@ static int private_fd_base() {
   return static_cast<int>(rl.rlim_cur * 3 / 4);
 }
 
+// The waiters' stacks belong to green threads that did not survive the fork;
+// watches stay (registration is redone on every wait). Orphans are
+// reachable only from those waiters' FdRefs: their dups stay open, CLOEXEC.
+int netpoll_fork_child(Hub* h) {
+  for (FdWatch* w : h->watches)
+    if (w) {
+      w->waiters = nullptr;
+      w->refs = 0;
+    }
+  return netpoll_reopen(h);
+}
+
 void netpoll_close(int fd) {
   Hub* h = this_hub();
   if (!h || fd < 0 || static_cast<size_t>(fd) >= h->watches.size() || !h->watches[fd]) return;

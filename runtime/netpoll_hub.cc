@@ -1,5 +1,6 @@
 #include "netpoll_hub.h"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -28,6 +29,16 @@ int netpoll_init(Hub* h) {
   if (rc) return rc;
   h->ep_poll.data = h;
   return uv_poll_start(&h->ep_poll, UV_READABLE, on_epoll_ready);
+}
+
+// The parent's epoll instance is shared after fork: the child closes its
+// reference by putting a new instance over the number, never epoll_ctl's it.
+int netpoll_reopen(Hub* h) {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return -errno;
+  int rc = dup3(fd, h->epfd, O_CLOEXEC) < 0 ? -errno : 0;
+  close(fd);
+  return rc;
 }
 
 int netpoll_register(Hub* h, int fd, FdWatch* w) {

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -25,6 +26,16 @@ int Timers::init(uv_loop_t* loop) {
   if (rc != 0) return rc;
   poll_.data = this;
   return uv_poll_start(&poll_, UV_READABLE, on_timerfd);
+}
+
+int Timers::fork_child() {
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return -errno;
+  int rc = dup3(fd, tfd_, O_CLOEXEC) < 0 ? -errno : 0;
+  close(fd);
+  heap_.clear();
+  armed_at_ = kForever;
+  return rc;
 }
 
 void Timers::add(TimerNode* t) {

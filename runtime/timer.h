@@ -39,6 +39,9 @@ class Timers {
   int init(uv_loop_t* loop);  // 0 or -errno
   void add(TimerNode* t);     // t->deadline and t->fire set by the caller
   void remove(TimerNode* t);  // no-op when not armed
+  // In a forked child: a timerfd of our own over the same number (the
+  // parent's is shared) and no deadlines (their owners did not survive).
+  int fork_child();           // 0 or -errno
   bool empty() const { return heap_.empty(); }
   size_t size() const { return heap_.size(); }
 

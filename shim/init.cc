@@ -7,6 +7,7 @@
 #include "hub.h"
 #include "real.h"
 #include "signal_state.h"
+#include "monitor.h"
 #include "thread_exit.h"
 
 namespace {
@@ -18,6 +19,7 @@ __attribute__((constructor(101))) void green_init() {
   shim::signal_state_init();
   green::adopt_current_thread();
   for (int i = 1; i < green::config().hubs; i++) green::start_hub_thread(i);
+  green::monitor_start();
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "config.h"
+#include "monitor.h"
 #include "util.h"
 
 namespace {
@@ -40,11 +42,27 @@ int deadlock() {
   return 0;
 }
 
+// A green thread that computes for 600 ms without parking.
+void* spin_main(void*) {
+  green::Nanos end = green::now() + 600 * 1000000LL;
+  while (green::now() < end) {
+  }
+  return nullptr;
+}
+
+int monitor() {
+  green::monitor_start();  // main() set GREEN_MONITOR_MS=100 before the runtime read it
+  green::Green* g = test::spawn_fn(spin_main, nullptr);
+  green::join(g, nullptr);
+  return 0;
+}
+
 }  // namespace
 
 int run_child_scenario(const char* name) {
   if (strcmp(name, "overflow") == 0) return overflow();
   if (strcmp(name, "deadlock") == 0) return deadlock();
+  if (strcmp(name, "monitor") == 0) return monitor();
   return 100;
 }
 

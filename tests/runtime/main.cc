@@ -50,7 +50,11 @@ class TapCaseReporter : public Catch::StreamingReporterBase<TapCaseReporter> {
 CATCH_REGISTER_REPORTER("tapcase", TapCaseReporter)
 
 int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "--child") == 0) {
+    if (strcmp(argv[2], "monitor") == 0) setenv("GREEN_MONITOR_MS", "100", 1);  // read at adoption
+    green::adopt_current_thread();
+    return run_child_scenario(argv[2]);
+  }
   green::adopt_current_thread();
-  if (argc == 3 && strcmp(argv[1], "--child") == 0) return run_child_scenario(argv[2]);
   return Catch::Session().run(argc, argv);
 }

@@ -29,6 +29,17 @@ TEST_CASE("parked threads nothing can wake are reported as a deadlock", "[runtim
   CHECK(err.find("[pthread_join]") != std::string::npos);
 }
 
+TEST_CASE("GREEN_MONITOR_MS reports a hub stuck in one green thread, with its backtrace",
+          "[runtime][monitor]") {
+  auto [status, err] = test::run_child("monitor");
+  INFO(err);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(err.find("without parking") != std::string::npos);
+  CHECK(err.find("GREEN_MONITOR_MS=100") != std::string::npos);
+  CHECK(err.find("runtime_tests(") != std::string::npos);  // a frame of the stuck thread
+}
+
 TEST_CASE("invalid GREEN_* settings are rejected naming the variable and what is allowed",
           "[runtime][config]") {
   struct Case {
@@ -40,7 +51,7 @@ TEST_CASE("invalid GREEN_* settings are rejected naming the variable and what is
       {"GREEN_STACK_SIZE", "1K", "from 16K to 1G"},
       {"GREEN_HUBS", "0", "from 1 to 256"},
       {"GREEN_MONITOR_MS", "-5", "0 (off)"},
-      {"GREEN_DEBUG", "yes", "0, 1 or 2"},
+      {"GREEN_INHERIT", "yes", "0 or 1"},
       {"GREEN_INHERIT", "2", "0 or 1"},
       {"GREEN_NATIVE", "a,,b", "comma-separated"},
   };

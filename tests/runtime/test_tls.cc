@@ -1,0 +1,92 @@
+// The executable's thread_local variables are per green thread (runtime/tls.cc).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "util.h"
+
+namespace {
+
+// .tdata (an initial value to copy) and .tbss (zeros) of this executable.
+thread_local int t_counter = 7;
+thread_local char t_scratch[256];
+
+bool scratch_is_zero() {
+  for (char c : t_scratch)
+    if (c) return false;
+  return true;
+}
+
+void nap() { green::sleep_until(green::now() + test::us(100)); }
+
+// Runs rounds of increments, parking or yielding between them; false when
+// another green thread's writes showed through.
+bool count_across_switches(int mine, int rounds) {
+  if (t_counter != 7 || !scratch_is_zero()) return false;
+  t_counter = mine;
+  memset(t_scratch, mine & 0x7f, sizeof t_scratch);
+  for (int i = 0; i < rounds; i++) {
+    if (i % 2) nap();
+    else green::yield();
+    if (t_counter != mine + i || t_scratch[255] != (mine & 0x7f)) return false;
+    t_counter++;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a thread_local of the executable is per green thread across parks and yields",
+          "[runtime][tls]") {
+  t_counter = -1;  // the adopted test thread's own value
+  constexpr int kThreads = 64;
+  std::atomic<int> ok{0};
+  std::vector<test::Task<std::function<void()>>*> tasks;
+  for (int i = 0; i < kThreads; i++)
+    tasks.push_back(new test::Task<std::function<void()>>([&ok, i] {
+      if (count_across_switches(1000 * (i + 1), 20)) ok++;
+    }));
+  nap();
+  CHECK(t_counter == -1);
+  for (auto t : tasks) {
+    t->join();
+    delete t;
+  }
+  CHECK(ok == kThreads);
+  CHECK(t_counter == -1);
+  t_counter = 7;
+}
+
+TEST_CASE("a new green thread sees the initial thread_local values on a reused stack",
+          "[runtime][tls]") {
+  for (int round = 0; round < 3; round++) {
+    bool fresh = false;
+    test::Task t([&] {
+      fresh = t_counter == 7 && scratch_is_zero();
+      t_counter = 99;
+      memset(t_scratch, 1, sizeof t_scratch);
+    });
+    t.join();
+    CHECK(fresh);
+  }
+  CHECK(t_counter == 7);
+}
+
+TEST_CASE("a green thread that ends while owning the block leaves the others' values intact",
+          "[runtime][tls]") {
+  t_counter = 5;
+  int seen = 0;
+  test::Task a([&] { t_counter = 11; });  // ends as the owner: its values are dropped
+  test::Task b([&] {
+    nap();
+    seen = t_counter;
+  });
+  a.join();
+  b.join();
+  CHECK(seen == 7);
+  CHECK(t_counter == 5);
+  t_counter = 7;
+}
