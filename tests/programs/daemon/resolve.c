@@ -9,8 +9,10 @@
  * Every lookup is answered by the "files" NSS source or needs no lookup at all
  * (AI_NUMERICHOST / NI_NUMERICHOST), so nothing goes to DNS: this machine has no
  * network, and a DNS timeout would make the run slow and its result depend on the
- * resolver configuration. gethostbyname/gethostbyaddr return static storage, so
- * callers serialise them with a mutex, as a correct threaded program must.
+ * resolver configuration. gethostbyname/gethostbyaddr/getpwnam/getgrgid return static
+ * storage, so callers serialise them with a mutex, as a correct threaded program must.
+ * errno and h_errno are per thread: a failed lookup's codes are read right after it
+ * (a runtime that runs the lookup on another thread must hand them back).
  */
 #include "dutil.h"
 #include "ticker.h"
@@ -104,6 +106,31 @@ static void ghba(char *out, size_t cap)
 	pthread_mutex_unlock(&nonreentrant);
 }
 
+static void ghbn2_bad_family(char *out, size_t cap)
+{
+	h_errno = 12345;
+	errno = 0;
+	struct hostent *h = gethostbyname2("localhost", AF_UNIX);
+	int herr = h_errno, e = errno;
+	snprintf(out, cap, "gethostbyname2(localhost, AF_UNIX): %s h_errno=%d errno=%s",
+		 h ? "ok" : "NULL", herr, en(e));
+}
+
+static void nonreentrant_pw_gr(char *out, size_t cap)
+{
+	pthread_mutex_lock(&nonreentrant);
+	struct passwd *p = getpwnam("root");
+	int n = snprintf(out, cap, "getpwnam(root): %s uid=%d", p ? p->pw_name : "NULL",
+			 p ? (int)p->pw_uid : -1);
+	struct group *g = getgrgid(0);
+	n += snprintf(out + n, cap - (size_t)n, "; getgrgid(0): %s", g ? g->gr_name : "NULL");
+	errno = 0;
+	p = getpwuid(4000000000u);
+	snprintf(out + n, cap - (size_t)n, "; getpwuid(4000000000): %s errno=%s",
+		 p ? "found" : "NULL", en(errno));
+	pthread_mutex_unlock(&nonreentrant);
+}
+
 static void pw(char *out, size_t cap)
 {
 	struct passwd pwd, *p = NULL, pwd2, *p2 = NULL;
@@ -128,7 +155,7 @@ static void gr(char *out, size_t cap)
 		 g ? g->gr_name : "-");
 }
 
-#define NRES 10
+#define NRES 12
 #define RESLEN 256
 
 struct worker {
@@ -155,6 +182,8 @@ static void run_all(char res[NRES][RESLEN])
 		res[9][n++] = ' ';
 		gr(res[9] + n, RESLEN - n);
 	}
+	ghbn2_bad_family(res[10], RESLEN);
+	nonreentrant_pw_gr(res[11], RESLEN);
 }
 
 static void *worker(void *arg)
