@@ -55,8 +55,8 @@ run() {
     case "$mode" in
         native) out=$(env -u LD_PRELOAD MICRO_SECONDS="$seconds" timeout 90 "${cmd[@]}") || rc=$? ;;
         pinned) out=$(env -u LD_PRELOAD MICRO_SECONDS="$seconds" timeout 90 taskset -c 0 "${cmd[@]}") || rc=$? ;;
-        green) out=$(env LD_PRELOAD="$lib" GREEN_HUBS="$hubs" MICRO_SECONDS="$seconds" \
-                     timeout 90 "${cmd[@]}") || rc=$? ;;
+        green) out=$(timeout 90 env LD_PRELOAD="$lib" GREEN_HUBS="$hubs" MICRO_SECONDS="$seconds" \
+                     "${cmd[@]}") || rc=$? ;;
     esac
     if [ "$rc" -ne 0 ]; then
         echo "run_micro.sh: $prog ($mode) exited with status $rc" >&2

@@ -19,7 +19,12 @@ void signal_direct(Green* g, int sig) {
   g->hub->signal_directed.fetch_or(bit, std::memory_order_release);
 }
 
+static thread_local uint64_t t_noted __attribute__((tls_model("initial-exec")));
+
+uint64_t signals_noted_here() { return t_noted; }
+
 void signal_note(int sig, bool restart) {
+  t_noted++;
   Hub* h = this_hub();
   if (!h) h = hub_at(0);
   if (!h || sig <= 0 || sig >= kSignals) return;

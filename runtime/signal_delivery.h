@@ -12,6 +12,8 @@
 // and runs on any hub's OS thread; the rest runs on the hub.
 #pragma once
 
+#include <cstdint>
+
 #include "green.h"
 
 namespace green {
@@ -21,6 +23,12 @@ struct Hub;
 // A handler for sig just ran on this OS thread. restart: SA_RESTART.
 // Async-signal-safe.
 void signal_note(int sig, bool restart);
+
+// How many handlers have run on this OS thread so far. A caller that
+// unblocks signals and then parks (sigsuspend) compares it before and after
+// unblocking: a pending signal is delivered during the unblocking call,
+// before the park could be interrupted, and must end the wait at once.
+uint64_t signals_noted_here();
 
 // The next delivery of sig on g's hub is meant for g (pthread_kill).
 // Any thread, before the real pthread_kill.

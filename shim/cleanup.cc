@@ -62,6 +62,7 @@ namespace shim {
 [[noreturn]] void green_thread_exit(void* value) {
   ShimThread* t = self();
   t->exit_value = value;
+  t->exiting = true;  // no cancellation acts during the handlers, as natively
   unwind(t);
 }
 

@@ -5,6 +5,7 @@
 // on the epoll fd (green::wait_fd), then the real call again. Every result
 // and error comes from the real call.
 #include "boundary.h"
+#include "cancel.h"
 #include "clock.h"
 #include "user_memory.h"
 
@@ -29,17 +30,20 @@ green::Nanos deadline_ms(int ms) {
 
 GREEN_EXPORT int epoll_wait(int epfd, epoll_event* ev, int max, int timeout) {
   if (!green::intercepting() || timeout == 0) return REAL(epoll_wait)(epfd, ev, max, timeout);
+  shim::CancelPoint cp;
   return epoll_green(epfd, ev, max, deadline_ms(timeout), nullptr);
 }
 
 GREEN_EXPORT int epoll_pwait(int epfd, epoll_event* ev, int max, int timeout, const sigset_t* mask) {
   if (!green::intercepting() || timeout == 0) return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+  shim::CancelPoint cp;
   return epoll_green(epfd, ev, max, deadline_ms(timeout), mask);
 }
 
 GREEN_EXPORT int epoll_pwait2(int epfd, epoll_event* ev, int max, const timespec* timeout,
                               const sigset_t* mask) {
   if (!green::intercepting()) return REAL(epoll_pwait2)(epfd, ev, max, timeout, mask);
+  shim::CancelPoint cp;
   green::Nanos deadline = green::kForever;
   if (timeout) {
     timespec t;

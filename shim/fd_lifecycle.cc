@@ -11,6 +11,7 @@
 
 #include "boundary.h"
 #include "fd_table.h"
+#include "file_lock.h"
 #include "hub.h"
 #include "netpoll.h"
 
@@ -52,6 +53,9 @@ int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, void* arg) {
       if (r >= 0) shim::copy_fd(fd, r);
       return r;
     }
+    case F_SETLKW:
+    case F_OFD_SETLKW:
+      return shim::fcntl_lock_wait(real, fd, cmd, arg);  // file_lock.cc
     default:
       return real(fd, cmd, arg);
   }

@@ -8,6 +8,8 @@
 //                            it (EOPNOTSUPP: ttys, eventfds), readiness then
 //                            the call
 //   recv*/send*              the same call with MSG_DONTWAIT
+// Reads of regular files and block devices: file_io.cc (page cache inline,
+// the rest on the pool); their writes run inline.
 // A blocking write of n bytes to a pipe or a stream socket natively returns
 // only when all n are written (or a signal or timeout cuts it short), so the
 // write family loops over partial writes (write_all()).
@@ -17,6 +19,8 @@
 #include <vector>
 
 #include "io_wait.h"
+#include "cancel.h"
+#include "file_io.h"
 #include "user_memory.h"
 
 namespace {
@@ -88,7 +92,9 @@ bool stream_socket(int fd) {
 
 GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
   if (!green::intercepting()) return REAL(read)(fd, buf, n);
+  shim::CancelPoint cp;
   iovec v{buf, n};
+  if (shim::fd_kind(fd) == shim::FdKind::kFile) return shim::syscall_ret(shim::file_readv(fd, &v, 1, -1));
   return shim::syscall_ret(shim::block_on(fd, POLLIN, false, [&](int f, bool mb) {
     return mb ? neg(REAL(read)(f, buf, n)) : readv_attempt(f, &v, 1, false);
   }));
@@ -96,6 +102,8 @@ GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
 
 GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
   if (!green::intercepting()) return REAL(readv)(fd, iov, n);
+  shim::CancelPoint cp;
+  if (shim::fd_kind(fd) == shim::FdKind::kFile) return shim::syscall_ret(shim::file_readv(fd, iov, n, -1));
   return shim::syscall_ret(shim::block_on(fd, POLLIN, false, [&](int f, bool mb) {
     return readv_attempt(f, iov, n, mb);
   }));
@@ -103,6 +111,7 @@ GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
 
 GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
   if (!green::intercepting()) return REAL(writev)(fd, iov, n);
+  shim::CancelPoint cp;
   return shim::syscall_ret(write_all(fd, iov, n, [&](const iovec* v, int k) {
     return shim::block_on(fd, POLLOUT, false, [&](int f, bool mb) { return writev_attempt(f, v, k, mb); });
   }));
@@ -110,6 +119,7 @@ GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
 
 GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
   if (!green::intercepting()) return REAL(write)(fd, buf, n);
+  shim::CancelPoint cp;
   iovec v{const_cast<void*>(buf), n};
   return shim::syscall_ret(write_all(fd, &v, 1, [&](const iovec* w, int k) {
     return shim::block_on(fd, POLLOUT, false, [&](int f, bool mb) {
@@ -120,6 +130,7 @@ GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
 
 GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* from, socklen_t* len) {
   if (!green::intercepting()) return REAL(recvfrom)(fd, buf, n, flags, from, len);
+  shim::CancelPoint cp;
   bool nowait = flags & MSG_DONTWAIT;
   auto once = [&](char* b, size_t k) {
     return shim::block_on(fd, POLLIN, nowait, [&](int f, bool mb) {
@@ -140,11 +151,13 @@ GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* 
 
 GREEN_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
   if (!green::intercepting()) return REAL(recv)(fd, buf, n, flags);
+  shim::CancelPoint cp;
   return recvfrom(fd, buf, n, flags, nullptr, nullptr);
 }
 
 GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(recvmsg)(fd, msg, flags);
+  shim::CancelPoint cp;
   return shim::syscall_ret(shim::block_on(fd, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(recvmsg)(f, msg, mb ? flags : flags | MSG_DONTWAIT));
   }));
@@ -152,6 +165,7 @@ GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
 
 GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespec* timeout) {
   if (!green::intercepting() || timeout) return REAL(recvmmsg)(fd, v, n, flags, timeout);
+  shim::CancelPoint cp;
   return static_cast<int>(shim::syscall_ret(shim::block_on(fd, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(recvmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT, nullptr));
   })));
@@ -159,6 +173,7 @@ GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespe
 
 GREEN_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* to, socklen_t len) {
   if (!green::intercepting()) return REAL(sendto)(fd, buf, n, flags, to, len);
+  shim::CancelPoint cp;
   bool nowait = flags & MSG_DONTWAIT;
   iovec v{const_cast<void*>(buf), n};
   return shim::syscall_ret(write_all(fd, &v, nowait ? 0 : 1, [&](const iovec* w, int k) {
@@ -171,11 +186,13 @@ GREEN_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const 
 
 GREEN_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
   if (!green::intercepting()) return REAL(send)(fd, buf, n, flags);
+  shim::CancelPoint cp;
   return sendto(fd, buf, n, flags, nullptr, 0);
 }
 
 GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(sendmsg)(fd, msg, flags);
+  shim::CancelPoint cp;
   bool nowait = flags & MSG_DONTWAIT;
   msghdr m;
   if (shim::copy_in(&m, msg, sizeof m)) return shim::syscall_ret(-EFAULT);
@@ -196,6 +213,7 @@ GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
 
 GREEN_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int n, int flags) {
   if (!green::intercepting()) return REAL(sendmmsg)(fd, v, n, flags);
+  shim::CancelPoint cp;
   return static_cast<int>(shim::syscall_ret(shim::block_on(fd, POLLOUT, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(sendmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT));
   })));

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "cancel.h"
 #include "hub.h"
 #include "spinlock.h"
 #include "timer.h"
@@ -117,9 +118,21 @@ int park_impl(const void* addr, uint32_t bits, int tag, green::Nanos deadline, g
     timer.fire = fire_lot_timer;
     h->timers.add(&timer);
   }
+  cancel_note_lot_waiter(&w);
   int r = green::park(why);
+  cancel_note_lot_waiter(nullptr);
   h->timers.remove(&timer);
   return r;
+}
+
+void interrupt(Waiter* w, int result) {
+  if (!claim(w)) return;
+  Bucket& b = bucket_of(w->addr);
+  {
+    green::SpinGuard guard(b.lock);
+    b.unlink(w);
+  }
+  green::wake(w->g, w->seq, result);
 }
 
 int unpark(const void* addr, int n, uint32_t bits, int result) {
@@ -154,6 +167,14 @@ int unpark(const void* addr, int n, uint32_t bits, int result) {
     if (!more) break;
   }
   return woken;
+}
+
+void forget_all() {
+  for (Bucket& b : g_buckets) {
+    b.lock.unlock();
+    b.n.store(0);
+    b.head = b.tail = nullptr;
+  }
 }
 
 bool maybe_waiters(const void* addr) {

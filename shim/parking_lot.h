@@ -52,8 +52,16 @@ int park(const void* addr, uint32_t bits, int tag, green::Nanos deadline, green:
 int unpark(const void* addr, int n, uint32_t bits = kAnyBits, int result = 0);
 inline int unpark_all(const void* addr) { return unpark(addr, INT32_MAX); }
 
+// Ends w's park with result unless an unparker or its timer claimed it
+// first (pthread_cancel: cancel.cc). w's green thread must be parked in it.
+void interrupt(Waiter* w, int result);
+
 // False when no green thread can be parked on addr (cheap: no lock).
 bool maybe_waiters(const void* addr);
+
+// In a forked child: forgets every waiter (each belonged to a green thread
+// that did not survive the fork) and frees every bucket lock.
+void forget_all();
 
 // How many waiters of addr carry tag. May be called from still_blocked.
 int count_tag(const void* addr, int tag);

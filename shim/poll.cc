@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "boundary.h"
+#include "cancel.h"
 #include "clock.h"
 #include "netpoll.h"
 #include "user_memory.h"
@@ -108,11 +109,13 @@ int pselect_green(int nfds, FdSets& s, green::Nanos deadline, const sigset_t* ma
 
 GREEN_EXPORT int poll(pollfd* fds, nfds_t n, int timeout) {
   if (!green::intercepting() || timeout == 0) return REAL(poll)(fds, n, timeout);
+  shim::CancelPoint cp;
   return ppoll_green(fds, n, deadline_ms(timeout), nullptr);
 }
 
 GREEN_EXPORT int ppoll(pollfd* fds, nfds_t n, const timespec* timeout, const sigset_t* mask) {
   if (!green::intercepting()) return REAL(ppoll)(fds, n, timeout, mask);
+  shim::CancelPoint cp;
   green::Nanos deadline = green::kForever;
   if (timeout) {
     timespec t;
@@ -126,6 +129,7 @@ GREEN_EXPORT int ppoll(pollfd* fds, nfds_t n, const timespec* timeout, const sig
 GREEN_EXPORT int pselect(int nfds, fd_set* r, fd_set* w, fd_set* e, const timespec* timeout,
                          const sigset_t* mask) {
   if (!green::intercepting()) return REAL(pselect)(nfds, r, w, e, timeout, mask);
+  shim::CancelPoint cp;
   green::Nanos deadline = green::kForever;
   if (timeout) {
     timespec t;
@@ -140,6 +144,7 @@ GREEN_EXPORT int pselect(int nfds, fd_set* r, fd_set* w, fd_set* e, const timesp
 // Linux's select writes the time left back into *timeout.
 GREEN_EXPORT int select(int nfds, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
   if (!green::intercepting()) return REAL(select)(nfds, r, w, e, timeout);
+  shim::CancelPoint cp;
   green::Nanos deadline = green::kForever;
   if (timeout) {
     timeval tv;

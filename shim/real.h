@@ -6,11 +6,19 @@
 // init order. Only real.cc calls dlsym.
 #pragma once
 
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>

@@ -9,7 +9,9 @@
 #include <sys/signalfd.h>
 
 #include "boundary.h"
+#include "cancel.h"
 #include "clock.h"
+#include "signal_delivery.h"
 #include "signal_state.h"
 #include "user_memory.h"
 
@@ -44,6 +46,7 @@ int take_signal(const sigset_t* set, siginfo_t* info, green::Nanos deadline) {
 
 GREEN_EXPORT int pause(void) {
   if (!green::intercepting()) return REAL(pause)();
+  shim::CancelPoint cp;
   green::wait_signal(green::kForever);
   errno = EINTR;
   return -1;
@@ -52,18 +55,21 @@ GREEN_EXPORT int pause(void) {
 GREEN_EXPORT int sigsuspend(const sigset_t* mask) {
   green::Green* g = green::current();
   if (!green::intercepting()) return REAL(sigsuspend)(mask);
+  shim::CancelPoint cp;
   sigset_t m;
   if (shim::copy_in(&m, mask, sizeof m)) return shim::syscall_ret(-EFAULT);
   sigset_t saved = shim::green_mask(g);
-  shim::set_green_mask(g, m);
-  green::wait_signal(green::kForever);
-  shim::set_green_mask(g, saved);
+  uint64_t noted = green::signals_noted_here();
+  shim::green_sigmask(g, SIG_SETMASK, &m, nullptr);  // a pending signal is handled here...
+  if (green::signals_noted_here() == noted) green::wait_signal(green::kForever);  // ...or ends this
+  shim::green_sigmask(g, SIG_SETMASK, &saved, nullptr);
   errno = EINTR;
   return -1;
 }
 
 GREEN_EXPORT int sigtimedwait(const sigset_t* set, siginfo_t* info, const timespec* timeout) {
   if (!green::intercepting()) return REAL(sigtimedwait)(set, info, timeout);
+  shim::CancelPoint cp;
   green::Nanos deadline = green::kForever;
   if (timeout) {
     timespec t;
@@ -76,15 +82,20 @@ GREEN_EXPORT int sigtimedwait(const sigset_t* set, siginfo_t* info, const timesp
 
 GREEN_EXPORT int sigwaitinfo(const sigset_t* set, siginfo_t* info) {
   if (!green::intercepting()) return REAL(sigwaitinfo)(set, info);
+  shim::CancelPoint cp;
   return shim::syscall_ret(take_signal(set, info, green::kForever));
 }
 
 // sigwait is not interrupted by handlers (POSIX: it never fails with EINTR).
 GREEN_EXPORT int sigwait(const sigset_t* set, int* sig) {
   if (!green::intercepting()) return REAL(sigwait)(set, sig);
+  shim::CancelPoint cp;
   for (;;) {
     int r = take_signal(set, nullptr, green::kForever);
-    if (r == -EINTR) continue;
+    if (r == -EINTR) {
+      shim::cancel_point();  // a pthread_cancel interrupted it
+      continue;
+    }
     if (r < 0) return -r;
     *sig = r;
     return 0;

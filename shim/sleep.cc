@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "boundary.h"
+#include "cancel.h"
 #include "clock.h"
 #include "user_memory.h"
 
@@ -30,6 +31,7 @@ bool green_clock(clockid_t c) {
 
 GREEN_EXPORT int clock_nanosleep(clockid_t clock, int flags, const timespec* req, timespec* rem) {
   if (!green::intercepting() || !green_clock(clock)) return REAL(clock_nanosleep)(clock, flags, req, rem);
+  shim::CancelPoint cp;
   timespec t;
   if (shim::copy_in(&t, req, sizeof t)) return EFAULT;
   if (!shim::timespec_valid(t)) return EINVAL;
@@ -51,6 +53,7 @@ GREEN_EXPORT int clock_nanosleep(clockid_t clock, int flags, const timespec* req
 
 GREEN_EXPORT int nanosleep(const timespec* req, timespec* rem) {
   if (!green::intercepting()) return REAL(nanosleep)(req, rem);
+  shim::CancelPoint cp;
   int rc = clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
   if (rc == 0) return 0;
   errno = rc;
@@ -59,12 +62,14 @@ GREEN_EXPORT int nanosleep(const timespec* req, timespec* rem) {
 
 GREEN_EXPORT int usleep(useconds_t us) {
   if (!green::intercepting()) return REAL(usleep)(us);
+  shim::CancelPoint cp;
   timespec t{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
   return nanosleep(&t, nullptr);
 }
 
 GREEN_EXPORT unsigned int sleep(unsigned int s) {
   if (!green::intercepting()) return REAL(sleep)(s);
+  shim::CancelPoint cp;
   green::Nanos left = 0;
   timespec t{static_cast<time_t>(s), 0};
   if (park_until(shim::deadline_after(t), &left) == 0) return 0;

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "io_wait.h"
+#include "cancel.h"
 
 namespace {
 
@@ -42,6 +43,7 @@ int accept_native(int fd, sockaddr* a, socklen_t* l, int flags) {
 
 int green_accept(int fd, sockaddr* a, socklen_t* l, int flags) {
   if (!green::intercepting()) return accept_native(fd, a, l, flags);
+  shim::CancelPoint cp;
   int r = static_cast<int>(shim::syscall_ret(shim::block_on(fd, POLLIN, false, [&](int f, bool mb) {
     return static_cast<ssize_t>(accept_attempt(f, a, l, flags, mb));
   })));
@@ -71,6 +73,7 @@ GREEN_EXPORT int accept4(int fd, sockaddr* a, socklen_t* l, int flags) { return 
 // later connect() by the program gets EISCONN exactly as natively.
 GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
   if (!green::intercepting()) return REAL(connect)(fd, a, len);
+  shim::CancelPoint cp;
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl < 0 || (fl & O_NONBLOCK)) return REAL(connect)(fd, a, len);
   int r = connect_once(fd, a, len, fl);

@@ -28,6 +28,7 @@
 #include <climits>
 
 #include "boundary.h"
+#include "cancel.h"
 #include "clock.h"
 #include "sync_futex.h"
 #include "sync_mutex.h"
@@ -45,7 +46,10 @@ std::atomic<uint32_t>* waiters_of(pthread_cond_t* c) {
 }
 unsigned flags_of(pthread_cond_t* c) { return __atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED); }
 
+// A cancellation point (cancel.h): a request interrupts the futex wait, and
+// is acted on once the mutex is held again, as pthread_cond_wait(3p) says.
 int wait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* abstime) {
+  shim::CancelPoint cp;
   green::Nanos deadline = green::kForever;
   if (abstime) {
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) return EINVAL;
@@ -61,6 +65,7 @@ int wait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec*
   }
   int w = shim::futex_wait(reinterpret_cast<uint32_t*>(seq), seen, deadline, FUTEX_BITSET_MATCH_ANY,
                            shared, green::WaitReason::kCond);
+  cp.leave();
   waiters_of(c)->fetch_sub(1, std::memory_order_relaxed);
   if (int rc = shim::mutex_lock(m)) return rc;
   return w == -ETIMEDOUT ? ETIMEDOUT : 0;

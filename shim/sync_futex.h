@@ -1,24 +1,31 @@
 // sync_futex.h: one futex layer for every waiter kind.
 //
 // A word is waited on in one of three ways, by who waits:
-//   green thread  -> the parking lot (parking_lot.h), keyed by address, with
-//                    private and shared words keyed apart as in the kernel;
-//                    a shared word also re-reads the value every 1-10 ms,
-//                    since another process's wake cannot unpark it;
+//   green thread, private word, or shared word on private anonymous memory
+//                 (the kernel keys both by address space, so no other
+//                 process can wake them) -> the parking lot (parking_lot.h),
+//                 keyed by address, private and shared words keyed apart as
+//                 in the kernel;
+//   green thread, shared word another process may wake (MAP_SHARED, file
+//                 pages: /proc/self/pagemap tells) -> a native thread of its
+//                 own makes the real FUTEX_WAIT and wakes the parked green
+//                 thread when it returns, so wakers in any process count it
+//                 as the kernel would;
 //   native thread -> the real futex syscall.
 // So a wake does both: unpark green waiters, then the real FUTEX_WAKE for
 // whatever count is left.
 //
-// Rejected: waiting for a shared word on libuv's pool (exact across
-// processes) -- libstdc++'s std::atomic::wait uses shared futex ops on
-// private memory, so a handful of waiters exhausted the 4 pool threads and
-// deadlocked (the queued waits never started).
+// Rejected: waiting for every shared word on libuv's pool -- libstdc++'s
+// std::atomic::wait uses shared futex ops on private memory, so a handful of
+// waiters exhausted the 4 pool threads and deadlocked (the queued waits
+// never started). Such words stay in the lot; only truly shareable ones get
+// a thread, which is not taken from any bounded pool.
 //
 // Limitations (README): a wake made with a raw syscall instruction, not
-// through libc's syscall() or these functions, finds no green waiter; another
-// process's FUTEX_WAKE does not count (or see) a green waiter, which notices
-// the changed value within 10 ms instead; a cross-process wake that does not
-// change the word is only seen at the deadline.
+// through libc's syscall() or these functions, finds no green waiter in the
+// lot; a green waiter on shared memory costs a native thread while it waits
+// (when none can be made it polls the word every 1-10 ms, and another
+// process's wake then does not count it).
 #pragma once
 
 #include <time.h>

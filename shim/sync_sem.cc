@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "boundary.h"
+#include "cancel.h"
 #include "clock.h"
 #include "parking_lot.h"
 #include "sync_wait.h"
@@ -35,10 +36,12 @@ int try_take(sem_t* s) {
   return r;
 }
 
-// 0 or an error number.
+// 0 or an error number. A cancellation point: a request ends the wait
+// (ECANCELED) and cp's end acts on it (cancel.h).
 int green_wait(sem_t* s, green::Nanos deadline) {
+  shim::CancelPoint cp;
   return shim::park_until_acquired(s, 0, deadline, shared(s), green::WaitReason::kSemaphore, EAGAIN,
-                                   [&] { return try_take(s); });
+                                   [&] { return shim::cancel_requested() ? ECANCELED : try_take(s); });
 }
 
 int timed_wait(sem_t* s, clockid_t clock, const timespec* abstime) {

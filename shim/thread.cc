@@ -5,13 +5,16 @@
 //
 // Threads stay native when created off a green thread (libuv's pool, a
 // native thread) or when their start routine is named in GREEN_NATIVE.
+#include <sys/single_threaded.h>
 #include <dlfcn.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
 #include "attr_stack.h"
+#include "cancel.h"
 #include "boundary.h"
 #include "clock.h"
 #include "config.h"
@@ -68,10 +71,17 @@ green::SpawnAttr spawn_attr(const pthread_attr_t* attr) {
   pthread_attr_getdetachstate(attr, &detach);
   sa.detached = detach == PTHREAD_CREATE_DETACHED;
   sa.stack_size = shim::chosen_stack_size(attr);
+  pthread_attr_getguardsize(attr, &sa.guard_size);
   return sa;
 }
 
 }  // namespace
+
+// glibc clears __libc_single_threaded in its pthread_create and never sets
+// it again; libstdc++ and others skip atomics and synchronisation while it is
+// set (std::stop_token's callback hand-off, shared_ptr counts). A green
+// thread is a thread: the first spawn clears it as natively.
+static void note_multi_threaded() { __libc_single_threaded = 0; }
 
 GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
   if (green::config().native.size() && named_native(fn)) return create_native(t, attr, fn, arg);
@@ -79,6 +89,7 @@ GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* 
   green::Green* g = nullptr;
   int rc = green::spawn(fn, arg, spawn_attr(attr), &g);
   if (rc) return -rc;
+  note_multi_threaded();
   green::set_green_name(g, green::green_name(green::current()));  // inherited, as in the kernel
   shim::set_green_mask(g, shim::green_mask(green::current()));     // so is the signal mask
   *t = handle_of(g);
@@ -99,26 +110,28 @@ static int join_from_native(green::Green* g, void** ret, green::Nanos deadline) 
 static int join_until(pthread_t t, void** ret, green::Nanos deadline) {
   green::Green* g = green_of(t);
   if (!green::current()) return join_from_native(g, ret, deadline);
-  return -green::join_until(g, ret, deadline);
+  for (;;) {
+    int rc = green::join_until(g, ret, deadline);
+    if (rc != -EINTR) return -rc;
+    shim::cancel_point();  // a pthread_cancel, or a signal: join never fails with EINTR
+  }
 }
 
-struct NativeJoin {
-  pthread_t t;
-  void** ret;
-  int rc;
-};
-
-// A green thread joining a native thread waits for it on the thread pool.
+// A green thread joining a native thread polls with a backing-off sleep:
+// the pool cannot wait for it, because the threads joined at exit are the
+// pool's own (libuv's destructor joins them from the last green thread).
 static int join_native_from_green(pthread_t t, void** ret) {
-  NativeJoin j{t, ret, 0};
-  green::offload([](void* p) {
-    auto j = static_cast<NativeJoin*>(p);
-    j->rc = REAL(pthread_join)(j->t, j->ret);
-  }, &j);
-  return j.rc;
+  green::Nanos pause = 50000;
+  for (;;) {
+    int rc = REAL(pthread_tryjoin_np)(t, ret);
+    if (rc != EBUSY) return rc;
+    green::sleep_until(green::now() + pause);
+    pause = std::min<green::Nanos>(pause * 2, 10000000);
+  }
 }
 
 GREEN_EXPORT int pthread_join(pthread_t t, void** ret) {
+  shim::CancelPoint cp;
   if (!green_of(t)) {
     if (green::intercepting() && !pthread_equal(t, REAL(pthread_self)())) return join_native_from_green(t, ret);
     return REAL(pthread_join)(t, ret);
@@ -134,6 +147,7 @@ GREEN_EXPORT int pthread_tryjoin_np(pthread_t t, void** ret) {
 }
 
 GREEN_EXPORT int pthread_clockjoin_np(pthread_t t, void** ret, clockid_t clock, const timespec* abstime) {
+  shim::CancelPoint cp;
   if (!green_of(t)) return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
   green::Nanos deadline = green::kForever;
   if (abstime) {

@@ -16,6 +16,10 @@
 
 namespace shim {
 
+namespace lot {
+struct Waiter;
+}
+
 struct ShimThread {
   std::vector<void*> tsd;  // by key; grown to the highest key set
   bool has_tsd = false;
@@ -24,6 +28,14 @@ struct ShimThread {
   _Unwind_Exception unwind_exc;               // the forced unwind of pthread_exit
   sigset_t mask;                              // emulated signal mask (signal_state.cc)
   bool has_mask = false;
+  struct TlsDtor* tls_dtors = nullptr;        // thread_local destructors, newest first (tls_dtors.cc)
+  // Cancellation (cancel.cc).
+  bool cancel_disabled = false;               // PTHREAD_CANCEL_DISABLE
+  bool cancel_async = false;                  // PTHREAD_CANCEL_ASYNCHRONOUS
+  bool cancel_pending = false;                // pthread_cancel was called
+  bool exiting = false;                       // unwinding: requests are no longer acted on
+  int cancel_points = 0;                      // open CancelPoint scopes: their parks are interruptible
+  lot::Waiter* lot_waiter = nullptr;          // the parking-lot wait in progress, if any
 };
 
 // The running green thread's ShimThread, created on first use.
@@ -36,6 +48,10 @@ void on_green_exit(green::Green* g);
 // pthread_exit on a green thread: unwinds its stack, running C cleanup
 // handlers and C++ destructors, then ends it (cleanup.cc).
 [[noreturn]] void green_thread_exit(void* value);
+
+// Runs g's thread_local destructors, newest first, with its TLS values in
+// the block (tls_dtors.cc).
+void run_tls_destructors(green::Green* g);
 
 // The destructor loop of pthread_key_create's contract (tsd.cc).
 void run_tsd_destructors(ShimThread* t);

@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "boundary.h"
+#include "stdio_lock.h"
 #include "sync_mutex.h"
 #include "thread_exit.h"
 
@@ -42,8 +43,12 @@ void run_tsd_destructors(ShimThread* t) {
   }
 }
 
+// glibc's start_thread (nptl/pthread_create.c) runs __call_tls_dtors, then
+// the thread-specific-data destructors: the same order here.
 void on_green_exit(green::Green* g) {
+  run_tls_destructors(g);
   sync_on_green_exit(g);
+  stdio_on_green_exit(g);
   void*& slot = green::shim_data(g);
   if (!slot) return;
   auto t = static_cast<ShimThread*>(slot);
