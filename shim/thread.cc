@@ -14,6 +14,7 @@
 #include <new>
 
 #include "attr_stack.h"
+#include "native_threads.h"
 #include "cancel.h"
 #include "boundary.h"
 #include "clock.h"
@@ -57,6 +58,7 @@ int create_native(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), 
   auto s = new (std::nothrow) NativeStart{fn, arg};
   if (!s) return EAGAIN;
   int rc = REAL(pthread_create)(t, attr, native_trampoline, s);
+  if (rc == 0) shim::native_thread_created(*t);
   if (rc) delete s;
   return rc;
 }
@@ -85,7 +87,11 @@ static void note_multi_threaded() { __libc_single_threaded = 0; }
 
 GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
   if (green::config().native.size() && named_native(fn)) return create_native(t, attr, fn, arg);
-  if (!green::intercepting()) return REAL(pthread_create)(t, attr, fn, arg);
+  if (!green::intercepting()) {
+    int rc = REAL(pthread_create)(t, attr, fn, arg);
+    if (rc == 0) shim::native_thread_created(*t);
+    return rc;
+  }
   green::Green* g = nullptr;
   int rc = green::spawn(fn, arg, spawn_attr(attr), &g);
   if (rc) return -rc;
@@ -130,12 +136,19 @@ static int join_native_from_green(pthread_t t, void** ret) {
   }
 }
 
+// Joining a native thread: a fork child's handle of its parent's thread
+// names nothing (native_threads.h).
+static int join_native(pthread_t t, void** ret) {
+  int rc = green::intercepting() && !pthread_equal(t, REAL(pthread_self)()) ? join_native_from_green(t, ret)
+                                                                            : REAL(pthread_join)(t, ret);
+  if (rc == 0) shim::native_thread_joined(t);
+  return rc;
+}
+
 GREEN_EXPORT int pthread_join(pthread_t t, void** ret) {
   shim::CancelPoint cp;
-  if (!green_of(t)) {
-    if (green::intercepting() && !pthread_equal(t, REAL(pthread_self)())) return join_native_from_green(t, ret);
-    return REAL(pthread_join)(t, ret);
-  }
+  if (shim::native_thread_gone(t)) return 0;
+  if (!green_of(t)) return join_native(t, ret);
   return join_until(t, ret, green::kForever);
 }
 

@@ -1,0 +1,20 @@
+// native_threads.h: the OS threads this process created natively (libuv's
+// pool, GREEN_NATIVE threads, threads started off a green thread), so a
+// forked child can tell that a handle names a thread that does not exist in
+// it. libuv's exit-time destructor joins its pool threads even in a fork
+// child, where glibc has already reclaimed their memory: joining such a
+// handle must return at once instead of reading freed memory.
+#pragma once
+
+#include <pthread.h>
+
+namespace shim {
+
+// Threading: any thread. A full table stops recording (harmless: the guard
+// then just does not apply to the extra threads).
+void native_thread_created(pthread_t t);
+void native_thread_joined(pthread_t t);
+// True when t was created natively by another process image before a fork.
+bool native_thread_gone(pthread_t t);
+
+}  // namespace shim
