@@ -1,5 +1,9 @@
 // ucontext backend for context.h. makecontext passes only int arguments, so
 // the 64-bit entry and arg are split into halves and joined in trampoline().
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <cstdint>
 
 #include "check.h"
@@ -25,7 +29,14 @@ void context_make(Context* ctx, void* stack_lo, size_t size, ContextEntry entry,
               unsigned(e), unsigned(a >> 32), unsigned(a));
 }
 
+// swapcontext installs the signal mask `to` had when it last switched out.
+// The mask is the hub's, not a context's (shim/signal_state.h, INV-SIG1: the
+// shim emulates per-green masks and keeps the real one for the OS thread),
+// so `to` gets the current mask first, read with the raw system call that
+// no interposer answers. One more system call per switch: this backend is
+// the portable reference, not the fast one.
 void context_switch(Context* from, Context* to) {
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, &to->uc.uc_sigmask, _NSIG / 8);
   swapcontext(&from->uc, &to->uc);
 }
 
