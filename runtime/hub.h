@@ -3,7 +3,8 @@
 // A hub owns a libuv loop, a FIFO run queue, a deadline heap driving one
 // timerfd, the fd watches of its green threads and a stack pool. It runs in
 // its own context: a green thread that parks switches to the hub, which
-// resumes the next ready green thread or waits in uv_run() for the loop.
+// resumes the next ready green thread or waits in its epoll (netpoll_hub.h),
+// which watches its fds and the libuv loop.
 //
 // Threading: everything here is touched only on the hub's OS thread, except
 // inbox_ (any thread pushes; the hub drains) and the atomics in HubRegistry.
@@ -46,12 +47,11 @@ struct Hub {
   Green* runq_tail = nullptr;
   size_t runq_len = 0;
   Inbox inbox;
-  uv_async_t inbox_async;         // wakes uv_run when inbox gets an entry
+  uv_async_t inbox_async;         // wakes the hub when inbox gets an entry
   Timers timers;
   StackPool stacks;
   std::vector<FdWatch*> watches;  // by fd number (netpoll.cc)
   int epfd = -1;                  // the hub's own epoll (netpoll_hub.cc)
-  uv_poll_t ep_poll;              // watches epfd in the loop
   Green* all = nullptr;           // live green threads homed here
   size_t n_green = 0;             // their number
   size_t n_parked = 0;
