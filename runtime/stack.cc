@@ -1,6 +1,8 @@
 #include "stack.h"
 
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -21,15 +23,37 @@ static size_t round_to_pages(size_t n) {
   return (n + p - 1) / p * p;
 }
 
+// Each stack is two VMAs (guard + usable); past vm.max_map_count mmap or
+// mprotect fail with ENOMEM and pthread_create returns EAGAIN, as natively.
+// Say once what the limit is and how to raise it (DESIGN rule 8).
+static void report_map_limit() {
+  static std::atomic<bool> said{false};
+  if (said.exchange(true)) return;
+  long limit = -1;
+  if (FILE* f = fopen("/proc/sys/vm/max_map_count", "re")) {
+    if (fscanf(f, "%ld", &limit) != 1) limit = -1;
+    fclose(f);
+  }
+  report("libgreen: cannot map another green-thread stack (ENOMEM). Each stack takes 2 of the "
+         "process's memory maps and vm.max_map_count is %ld, about %ld threads; raise it with "
+         "`sysctl -w vm.max_map_count=N` or lower GREEN_STACK_SIZE if memory is short.",
+         limit, limit > 0 ? limit / 2 : 0);
+}
+
 int stack_map(size_t size, Stack* out, size_t guard) {
   size_t usable = round_to_pages(size);
   guard = guard ? round_to_pages(guard) : Stack::default_guard_size();
   size_t total = usable + guard;
   void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (m == MAP_FAILED) return -errno;
+  if (m == MAP_FAILED) {
+    int err = errno;
+    if (err == ENOMEM) report_map_limit();
+    return -err;
+  }
   if (mprotect(m, guard, PROT_NONE) != 0) {
     int err = errno;
+    if (err == ENOMEM) report_map_limit();
     munmap(m, total);
     return -err;
   }

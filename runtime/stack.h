@@ -3,7 +3,8 @@
 // A stack is one private anonymous mapping, lazily committed (only touched
 // pages cost memory), with a PROT_NONE guard page at its low end so an
 // overflow faults instead of corrupting a neighbour. Each stack costs two
-// VMAs; vm.max_map_count bounds how many can exist (see stack_capacity_hint).
+// VMAs; vm.max_map_count bounds how many can exist (stack_map says so once
+// when it hits the limit).
 //
 // StackPool keeps freed stacks of the default size for reuse (mmap + mprotect
 // is the dominant cost of creating a thread). It is owned by one hub and used
