@@ -13,6 +13,8 @@ namespace {
 constexpr size_t kMaxFds = 1 << 20;
 constexpr unsigned char kKindMask = 0x3;
 constexpr unsigned char kViewShift = 2;
+constexpr unsigned char kViewMask = 0x3 << kViewShift;
+constexpr unsigned char kNotSocketBit = 0x10;
 
 std::atomic<unsigned char>* table() {
   static std::atomic<unsigned char>* t = [] {
@@ -50,6 +52,7 @@ FdKind fd_kind(int fd) {
   k = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ? FdKind::kFile
                                                                         : FdKind::kPollable;
   set_fd_kind(fd, k);
+  if (!S_ISSOCK(st.st_mode)) set_bits(fd, kNotSocketBit, kNotSocketBit);
   return k;
 }
 
@@ -58,11 +61,16 @@ void set_fd_kind(int fd, FdKind k) { set_bits(fd, kKindMask, static_cast<unsigne
 ListenerView listener_view(int fd) {
   auto e = entry(fd);
   if (!e) return ListenerView::kNotOurs;
-  return static_cast<ListenerView>(e->load(std::memory_order_relaxed) >> kViewShift);
+  return static_cast<ListenerView>((e->load(std::memory_order_relaxed) & kViewMask) >> kViewShift);
 }
 
 void set_listener_view(int fd, ListenerView v) {
-  set_bits(fd, static_cast<unsigned char>(~kKindMask), static_cast<unsigned char>(v) << kViewShift);
+  set_bits(fd, kViewMask, static_cast<unsigned char>(static_cast<unsigned char>(v) << kViewShift));
+}
+
+bool known_not_socket(int fd) {
+  auto e = entry(fd);
+  return e && (e->load(std::memory_order_relaxed) & kNotSocketBit);
 }
 
 void forget_fd(int fd) {

@@ -13,6 +13,8 @@
 //            table). The program keeps its own view: fcntl(F_GETFL) and
 //            ioctl(FIONBIO) read and write the view; exec restores the real
 //            flag first (DESIGN rule 4).
+//   not-socket  fstat said the fd is no socket (a pipe, a tty): socket
+//            options (SO_RCVTIMEO) need not be asked for at every wait.
 //
 // Threading: each entry is an atomic byte; any thread may read or write it.
 #pragma once
@@ -34,6 +36,9 @@ void set_fd_kind(int fd, FdKind k);
 
 ListenerView listener_view(int fd);
 void set_listener_view(int fd, ListenerView v);
+
+// True only when fd_kind's fstat found no socket (unknown: false).
+bool known_not_socket(int fd);
 
 // The number was closed or now names another file.
 void forget_fd(int fd);

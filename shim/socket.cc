@@ -109,6 +109,7 @@ bool user_nonblocking(int fd) {
 }
 
 green::Nanos socket_deadline(int fd, int events) {
+  if (known_not_socket(fd)) return green::kForever;  // no SO_RCVTIMEO on a pipe or tty
   timeval tv{};
   socklen_t len = sizeof tv;
   int opt = (events & POLLIN) ? SO_RCVTIMEO : SO_SNDTIMEO;
