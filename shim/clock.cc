@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <climits>
 
+#include "user_memory.h"
+
 namespace shim {
 
 bool timespec_valid(const timespec& ts) {
@@ -42,6 +44,20 @@ int deadline_from_abstime(clockid_t clock, const timespec* abstime, green::Nanos
   green::Nanos n = green::now();
   *out = rel <= 0 ? n : (rel >= green::kForever - n ? green::kForever : n + rel);
   return 0;
+}
+
+int deadline_from_user(const timespec* user, green::Nanos* out) {
+  *out = green::kForever;
+  if (!user) return 0;
+  timespec t;
+  if (copy_in(&t, user, sizeof t)) return -EFAULT;
+  if (!timespec_valid(t)) return -EINVAL;
+  *out = deadline_after(t);
+  return 0;
+}
+
+green::Nanos deadline_ms(int ms) {
+  return ms < 0 ? green::kForever : green::now() + green::Nanos(ms) * 1000000;
 }
 
 }  // namespace shim

@@ -16,6 +16,13 @@ int deadline_from_abstime(clockid_t clock, const timespec* abstime, green::Nanos
 green::Nanos deadline_after(const timespec& rel);
 
 bool timespec_valid(const timespec& ts);
+
+// A relative timeout the program passed by pointer (nullptr: none) as a
+// deadline: 0, or -EFAULT (bad pointer) / -EINVAL (bad tv_nsec) as the
+// kernel reports them.
+int deadline_from_user(const timespec* user, green::Nanos* out);
+// poll/epoll_wait's millisecond timeout (negative: none) as a deadline.
+green::Nanos deadline_ms(int ms);
 green::Nanos to_nanos(const timespec& ts);
 timespec to_timespec(green::Nanos ns);
 

@@ -22,34 +22,25 @@ int epoll_green(int epfd, epoll_event* ev, int max, green::Nanos deadline, const
   }
 }
 
-green::Nanos deadline_ms(int ms) {
-  return ms < 0 ? green::kForever : green::now() + green::Nanos(ms) * 1000000;
-}
-
 }  // namespace
 
 GREEN_EXPORT int epoll_wait(int epfd, epoll_event* ev, int max, int timeout) {
   if (!green::intercepting() || timeout == 0) return REAL(epoll_wait)(epfd, ev, max, timeout);
   shim::CancelPoint cp;
-  return epoll_green(epfd, ev, max, deadline_ms(timeout), nullptr);
+  return epoll_green(epfd, ev, max, shim::deadline_ms(timeout), nullptr);
 }
 
 GREEN_EXPORT int epoll_pwait(int epfd, epoll_event* ev, int max, int timeout, const sigset_t* mask) {
   if (!green::intercepting() || timeout == 0) return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
   shim::CancelPoint cp;
-  return epoll_green(epfd, ev, max, deadline_ms(timeout), mask);
+  return epoll_green(epfd, ev, max, shim::deadline_ms(timeout), mask);
 }
 
 GREEN_EXPORT int epoll_pwait2(int epfd, epoll_event* ev, int max, const timespec* timeout,
                               const sigset_t* mask) {
   if (!green::intercepting()) return REAL(epoll_pwait2)(epfd, ev, max, timeout, mask);
   shim::CancelPoint cp;
-  green::Nanos deadline = green::kForever;
-  if (timeout) {
-    timespec t;
-    if (shim::copy_in(&t, timeout, sizeof t)) return shim::syscall_ret(-EFAULT);
-    if (!shim::timespec_valid(t)) return shim::syscall_ret(-EINVAL);
-    deadline = shim::deadline_after(t);
-  }
+  green::Nanos deadline;
+  if (int rc = shim::deadline_from_user(timeout, &deadline)) return shim::syscall_ret(rc);
   return epoll_green(epfd, ev, max, deadline, mask);
 }

@@ -48,8 +48,8 @@ ssize_t park_and_retry(int fd, int events, Attempt& attempt) {
 
 // The call as the program sees it: blocks (parks) unless the program asked
 // for non-blocking behaviour. Returns >= 0 or -errno. Files (regular, block
-// device) never wait for readiness: the real call runs inline (README,
-// "Regular files" in the limitations table).
+// device) never wait for readiness: the real call runs inline here; read and
+// readv send files to file_readv (file_io.h) before reaching this.
 template <class Attempt>
 ssize_t block_on(int fd, int events, bool user_nowait, Attempt attempt) {
   if (fd_kind(fd) != FdKind::kPollable) return attempt(fd, true);

@@ -44,11 +44,6 @@ int wait_loop(const std::vector<green::FdInterest>& set, green::Nanos deadline, 
   }
 }
 
-green::Nanos deadline_ms(int ms) {
-  if (ms < 0) return green::kForever;
-  return green::now() + green::Nanos(ms) * 1000000;
-}
-
 int ppoll_green(pollfd* fds, nfds_t n, green::Nanos deadline, const sigset_t* mask) {
   int first = REAL(ppoll)(fds, n, &kZero, mask);
   if (first != 0 || green::now() >= deadline) return first;
@@ -110,19 +105,14 @@ int pselect_green(int nfds, FdSets& s, green::Nanos deadline, const sigset_t* ma
 GREEN_EXPORT int poll(pollfd* fds, nfds_t n, int timeout) {
   if (!green::intercepting() || timeout == 0) return REAL(poll)(fds, n, timeout);
   shim::CancelPoint cp;
-  return ppoll_green(fds, n, deadline_ms(timeout), nullptr);
+  return ppoll_green(fds, n, shim::deadline_ms(timeout), nullptr);
 }
 
 GREEN_EXPORT int ppoll(pollfd* fds, nfds_t n, const timespec* timeout, const sigset_t* mask) {
   if (!green::intercepting()) return REAL(ppoll)(fds, n, timeout, mask);
   shim::CancelPoint cp;
-  green::Nanos deadline = green::kForever;
-  if (timeout) {
-    timespec t;
-    if (shim::copy_in(&t, timeout, sizeof t)) return shim::syscall_ret(-EFAULT);
-    if (!shim::timespec_valid(t)) return shim::syscall_ret(-EINVAL);
-    deadline = shim::deadline_after(t);
-  }
+  green::Nanos deadline;
+  if (int rc = shim::deadline_from_user(timeout, &deadline)) return shim::syscall_ret(rc);
   return ppoll_green(fds, n, deadline, mask);
 }
 
@@ -130,13 +120,8 @@ GREEN_EXPORT int pselect(int nfds, fd_set* r, fd_set* w, fd_set* e, const timesp
                          const sigset_t* mask) {
   if (!green::intercepting()) return REAL(pselect)(nfds, r, w, e, timeout, mask);
   shim::CancelPoint cp;
-  green::Nanos deadline = green::kForever;
-  if (timeout) {
-    timespec t;
-    if (shim::copy_in(&t, timeout, sizeof t)) return shim::syscall_ret(-EFAULT);
-    if (!shim::timespec_valid(t)) return shim::syscall_ret(-EINVAL);
-    deadline = shim::deadline_after(t);
-  }
+  green::Nanos deadline;
+  if (int rc = shim::deadline_from_user(timeout, &deadline)) return shim::syscall_ret(rc);
   FdSets s{r, w, e};
   return shim::syscall_ret(pselect_green(nfds, s, deadline, mask));
 }

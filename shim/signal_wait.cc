@@ -70,13 +70,8 @@ GREEN_EXPORT int sigsuspend(const sigset_t* mask) {
 GREEN_EXPORT int sigtimedwait(const sigset_t* set, siginfo_t* info, const timespec* timeout) {
   if (!green::intercepting()) return REAL(sigtimedwait)(set, info, timeout);
   shim::CancelPoint cp;
-  green::Nanos deadline = green::kForever;
-  if (timeout) {
-    timespec t;
-    if (shim::copy_in(&t, timeout, sizeof t)) return shim::syscall_ret(-EFAULT);
-    if (!shim::timespec_valid(t)) return shim::syscall_ret(-EINVAL);
-    deadline = shim::deadline_after(t);
-  }
+  green::Nanos deadline;
+  if (int rc = shim::deadline_from_user(timeout, &deadline)) return shim::syscall_ret(rc);
   return shim::syscall_ret(take_signal(set, info, deadline));
 }
 

@@ -9,21 +9,6 @@
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
-/* Read exactly n bytes unless EOF or an error comes first; returns the count. */
-static inline ssize_t read_n(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return got ? (ssize_t)got : r;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 #endif
 #include <arpa/inet.h>
 #include <errno.h>
