@@ -1,6 +1,7 @@
 #include "native_threads.h"
 
-#include <unistd.h>
+#include <atomic>
+#include <new>
 
 #include "spinlock.h"
 
@@ -10,20 +11,22 @@ namespace {
 
 struct Entry {
   pthread_t thread;
-  pid_t creator;  // 0: free slot
+  bool used;
+  bool gone;  // recorded before a fork: no such thread in this process
 };
 
 constexpr int kSlots = 256;
 green::SpinLock g_lock;
-Entry g_table[kSlots];  // guarded by g_lock
+Entry g_table[kSlots];          // guarded by g_lock
+std::atomic<int> g_gone{0};     // entries with gone set: 0 keeps joins off the lock
 
 }  // namespace
 
 void native_thread_created(pthread_t t) {
   green::SpinGuard guard(g_lock);
   for (Entry& e : g_table)
-    if (!e.creator) {
-      e = Entry{t, getpid()};
+    if (!e.used) {
+      e = Entry{t, true, false};
       return;
     }
 }
@@ -31,15 +34,28 @@ void native_thread_created(pthread_t t) {
 void native_thread_joined(pthread_t t) {
   green::SpinGuard guard(g_lock);
   for (Entry& e : g_table)
-    if (e.creator && pthread_equal(e.thread, t)) e.creator = 0;
+    if (e.used && pthread_equal(e.thread, t)) {
+      if (e.gone) g_gone.fetch_sub(1, std::memory_order_relaxed);
+      e = Entry{};
+    }
 }
 
 bool native_thread_gone(pthread_t t) {
+  if (g_gone.load(std::memory_order_relaxed) == 0) return false;
   green::SpinGuard guard(g_lock);
-  pid_t self = getpid();
   for (Entry& e : g_table)
-    if (e.creator && e.creator != self && pthread_equal(e.thread, t)) return true;
+    if (e.used && e.gone && pthread_equal(e.thread, t)) return true;
   return false;
+}
+
+// The child is single-threaded here; a lock a vanished thread held at fork
+// must not stop it.
+void native_threads_after_fork() {
+  new (&g_lock) green::SpinLock;
+  int gone = 0;
+  for (Entry& e : g_table)
+    if (e.used) e.gone = true, gone++;
+  g_gone.store(gone, std::memory_order_relaxed);
 }
 
 }  // namespace shim

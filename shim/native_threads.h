@@ -14,7 +14,10 @@ namespace shim {
 // then just does not apply to the extra threads).
 void native_thread_created(pthread_t t);
 void native_thread_joined(pthread_t t);
-// True when t was created natively by another process image before a fork.
+// True when t was created natively before a fork this process is the child
+// of. Lock-free and syscall-free until a fork has happened.
 bool native_thread_gone(pthread_t t);
+// Fork child (process.cc): every thread recorded so far is gone.
+void native_threads_after_fork();
 
 }  // namespace shim

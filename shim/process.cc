@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 
 #include "boundary.h"
+#include "native_threads.h"
 #include "exec_prep.h"
 #include "fd_table.h"
 #include "green.h"
@@ -42,6 +43,7 @@ namespace {
 // Atfork child handler and the vfork child: the caller's hub goes on alone.
 void child_after_fork() {
   green::after_fork_child();
+  shim::native_threads_after_fork();
   shim::lot::forget_all();
   if (green::Green* g = green::current()) {
     sigset_t mask = shim::green_mask(g);  // INV-SIG1 with one green thread left
