@@ -3,7 +3,7 @@
 // A Context holds the registers of a suspended execution. Backends:
 //   context_ucontext.cc  glibc makecontext/swapcontext (portable reference;
 //                        costs a sigprocmask system call per switch)
-//   context_asm.cc       callee-saved registers only (x86-64, aarch64)
+//   context_asm_<cpu>.cc callee-saved registers only (x86_64, aarch64)
 // The backend is picked at build time (meson option `switch`). Nothing else in
 // libgreen calls swapcontext or touches registers.
 //

@@ -9,17 +9,21 @@
 # placeholders (runtime/uv_placeholders.cc). Everything else is unchanged;
 # the shim's link then hides every libuv symbol (--exclude-libs), so a
 # program's own libuv never clashes with ours (DESIGN "Dependencies").
+# $OBJCOPY and $AR (default objcopy, ar) must handle the archive's target:
+# runtime/meson.build passes the cross tools in a cross build.
 set -eu
+objcopy=${OBJCOPY:-objcopy}
+ar=${AR:-ar}
 in=$1
 out=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
-ar x "$in"
+"$ar" x "$in"
 for o in *.o; do
-    objcopy --redefine-sym environ=green_uv_environ \
+    "$objcopy" --redefine-sym environ=green_uv_environ \
             --redefine-sym in6addr_any=green_uv_in6addr_any \
             --redefine-sym stderr=green_uv_stderr "$o"
 done
 rm -f "$out"
-ar rcs "$out" *.o
+"$ar" rcs "$out" *.o

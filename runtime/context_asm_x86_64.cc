@@ -1,4 +1,6 @@
 // Callee-saved-registers backend for context.h (x86-64 System V).
+// runtime/meson.build compiles it when host_machine.cpu_family() is x86_64;
+// context_asm_aarch64.cc is the same for AAPCS64.
 //
 // A switch pushes rbp, rbx, r12-r15 and the SSE/x87 control words on the
 // running stack, stores rsp in *from, loads to's rsp and pops the same set.
@@ -17,7 +19,7 @@
 #include "context.h"
 
 #if !defined(__x86_64__)
-#error "context_asm.cc: only x86-64 is implemented; configure with -Dswitch=ucontext"
+#error "context_asm_x86_64.cc: x86-64 only; runtime/meson.build picks the file by CPU"
 #endif
 
 extern "C" void green_ctx_switch(void** from_sp, void* to_sp);
