@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <vector>
 
@@ -27,9 +29,43 @@ struct FdWaiter {
 struct FdWatch {
   int fd;                       // fd for the real calls (INV-FD1)
   bool orphan = false;          // fd is our private dup; the program closed its number
+  bool armed = false;           // registered in the hub's epoll for fd at generation gen (INV-FD2)
+  uint32_t gen = 0;
   int refs = 0;                 // FdRefs pinning this watch
   FdWaiter* waiters = nullptr;
 };
+
+// Generation of each fd number (INV-FD2), bumped by netpoll_forget from any
+// thread: one lazily committed word per number. Numbers beyond the table
+// have no generation and register at every wait.
+constexpr size_t kGenFds = 1 << 20;
+
+static std::atomic<uint32_t>* gen_slot(int fd) {
+  static std::atomic<uint32_t>* table = [] {
+    void* m = mmap(nullptr, kGenFds * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return m == MAP_FAILED ? nullptr : static_cast<std::atomic<uint32_t>*>(m);
+  }();
+  if (fd < 0 || static_cast<size_t>(fd) >= kGenFds || !table) return nullptr;
+  return &table[fd];
+}
+
+void netpoll_forget(int fd) {
+  if (auto g = gen_slot(fd)) g->fetch_add(1, std::memory_order_release);
+}
+
+// Registers w's fd in the hub's epoll unless it already is for the file the
+// number names now (INV-FD2). The generation is read before the epoll_ctl:
+// a close racing with it leaves the watch armed at an old generation.
+static int arm(Hub* h, FdWatch* w) {
+  auto g = gen_slot(w->fd);
+  uint32_t gen = g ? g->load(std::memory_order_acquire) : 0;
+  if (w->armed && g && w->gen == gen) return 0;
+  int rc = netpoll_register(h, w->fd, w);
+  w->armed = rc == 0;
+  w->gen = gen;
+  return rc;
+}
 
 static void link_waiter(FdWatch* w, FdWaiter* x) {
   x->prev = nullptr;
@@ -63,6 +99,7 @@ static void release_watch(FdWatch* w) {
   if (--w->refs == 0 && w->orphan) {
     netpoll_unregister(this_hub(), w->fd);
     close(w->fd);
+    netpoll_forget(w->fd);
     delete w;
   }
 }
@@ -73,9 +110,8 @@ FdRef::~FdRef() {
 
 int FdRef::fd() const { return w_ ? w_->fd : fd_; }
 
-// Registers again on every wait: a close the shim never saw (glibc closing
-// an fd internally) drops the old registration, and the number may now name
-// another file. EEXIST means it is still in place.
+// Registers on the first wait and again only after the number was closed or
+// reused (arm, INV-FD2).
 int FdRef::wait(int events, Nanos deadline) {
   Hub* h = this_hub();
   Green* g = h->running;
@@ -84,7 +120,7 @@ int FdRef::wait(int events, Nanos deadline) {
     if (!w_) return -EBADF;
     w_->refs++;
   }
-  int rc = netpoll_register(h, w_->fd, w_);
+  int rc = arm(h, w_);
   if (rc) return rc;
   FdWaiter x{g, park_seq(g), events};
   link_waiter(w_, &x);
@@ -107,7 +143,7 @@ int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
   std::vector<FdWatch*> watches(n, nullptr);
   for (size_t i = 0; i < n; i++) {
     FdWatch* w = watch_for(h, fds[i].fd);
-    if (!w || netpoll_register(h, w->fd, w) != 0) continue;
+    if (!w || arm(h, w) != 0) continue;
     w->refs++;
     watches[i] = w;
     waiters[i].events = fds[i].events;
@@ -153,18 +189,20 @@ static int private_fd_base() {
 }
 
 // The waiters' stacks belong to green threads that did not survive the fork;
-// watches stay (registration is redone on every wait). Orphans are
+// watches stay, disarmed: the new epoll has no registrations. Orphans are
 // reachable only from those waiters' FdRefs: their dups stay open, CLOEXEC.
 int netpoll_fork_child(Hub* h) {
   for (FdWatch* w : h->watches)
     if (w) {
       w->waiters = nullptr;
       w->refs = 0;
+      w->armed = false;
     }
   return netpoll_reopen(h);
 }
 
 void netpoll_close(int fd) {
+  netpoll_forget(fd);
   Hub* h = this_hub();
   if (!h || fd < 0 || static_cast<size_t>(fd) >= h->watches.size() || !h->watches[fd]) return;
   FdWatch* w = h->watches[fd];
@@ -179,7 +217,8 @@ void netpoll_close(int fd) {
   GREEN_CHECK(priv >= 0, "no fd left to keep a waited-on file open across close()");
   w->fd = priv;
   w->orphan = true;
-  if (netpoll_register(h, priv, w) == 0) {
+  w->armed = false;
+  if (arm(h, w) == 0) {
     // The waiters parked on the old number: re-check readiness on the dup.
     netpoll_dispatch(w, POLLIN | POLLOUT);
   }

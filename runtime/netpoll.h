@@ -5,12 +5,28 @@
 // O_NONBLOCK on the file description, which other processes sharing it
 // (stdin, inherited pipes) would see (DESIGN rule 4).
 //
-// Fds are registered edge-triggered for all events. A waiter parks only
-// after its real call said EAGAIN (or a zero-timeout poll said not ready);
-// on the same hub no event can be dispatched between that check and the
-// park, and an ADD of an already-ready fd reports it at once, so no wake-up
-// is lost. Every event wakes every waiter it concerns (several acceptors on
-// one listener each retry; the losers park again).
+// Fds are registered edge-triggered for all events, once (Go's netpollopen):
+// the registration stays after the wait and serves every later wait on the
+// number (INV-FD2). A waiter parks only after its real call said EAGAIN (or
+// a zero-timeout poll said not ready); that call ran after the registration
+// was in place (later waits) or before the ADD, which reports an
+// already-ready fd at once (first wait); on the same hub no event can be
+// dispatched between that check and the park. Either way every readiness
+// change after the check is an edge the waiter sees: no wake-up is lost.
+// An edge arriving while nobody waits is dropped harmlessly: the program
+// always retries the real call before it parks again. Every event wakes
+// every waiter it concerns (several acceptors on one listener each retry;
+// the losers park again).
+//
+// INV-FD2: a hub's watch is "armed" (registered in its epoll) only for the
+// file the number named when it was registered. Whoever closes a number or
+// makes it name another file calls netpoll_close (on a hub) or
+// netpoll_forget (any thread) first: that bumps the number's generation,
+// and a watch armed at an older generation registers again at its next
+// wait, on every hub. A close nobody reports (glibc closing internally, a
+// raw close syscall) followed by a creation nobody reports leaves a stale
+// watch: the wait would never see the new file's events (README,
+// limitations). A fork drops every registration (netpoll_fork_child).
 //
 // close() while another green thread waits: Linux lets the waiter go on with
 // the underlying file. netpoll_close() moves such a watch to a private dup of
@@ -65,7 +81,12 @@ int wait_any(const FdInterest* fds, size_t n, Nanos deadline);
 
 // The program is closing fd (close, dup2/dup3 over it): forget the
 // registration, moving it to a private dup when green threads still wait.
-// Call before the real close.
+// Call before the real close. Includes netpoll_forget(fd).
 void netpoll_close(int fd);
+
+// The number fd was closed, or names another file from now on: every hub
+// registers it again at its next wait (INV-FD2). Any thread, any time (also
+// before the runtime starts); no system call.
+void netpoll_forget(int fd);
 
 }  // namespace green

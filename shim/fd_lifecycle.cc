@@ -3,7 +3,8 @@
 // Closing or replacing a number a green thread waits on hands the wait to a
 // private dup first (netpoll_close, INV-FD1), so the waiter goes on with its
 // file as on Linux. fcntl and ioctl show the program its own O_NONBLOCK view
-// of listeners libgreen made non-blocking (fd_table.h).
+// of listeners libgreen made non-blocking (fd_table.h), and tell the fd
+// table's O_NONBLOCK cache of every change the program makes (INV-DESC).
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
@@ -33,7 +34,11 @@ int getfl(int fd) {
 
 int setfl(int fd, long fl) {
   shim::ListenerView v = shim::listener_view(fd);
-  if (v == shim::ListenerView::kNotOurs) return REAL(fcntl)(fd, F_SETFL, fl);
+  if (v == shim::ListenerView::kNotOurs) {
+    int r = REAL(fcntl)(fd, F_SETFL, fl);
+    if (r == 0) shim::desc_changed();
+    return r;
+  }
   int r = REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
   if (r == 0)
     shim::set_listener_view(fd, (fl & O_NONBLOCK) ? shim::ListenerView::kNonBlocking
@@ -63,9 +68,13 @@ int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, void* arg) {
 
 }  // namespace
 
+// The second forget covers a wait on another hub that registered the file
+// between the first one and the real close (INV-FD2).
 GREEN_EXPORT int close(int fd) {
   before_number_goes(fd);
-  return REAL(close)(fd);
+  int r = REAL(close)(fd);
+  green::netpoll_forget(fd);
+  return r;
 }
 
 GREEN_EXPORT int dup2(int oldfd, int newfd) {
@@ -105,8 +114,12 @@ GREEN_EXPORT int ioctl(int fd, unsigned long req, ...) {
   va_start(ap, req);
   void* arg = va_arg(ap, void*);
   va_end(ap);
-  if (req != FIONBIO || shim::listener_view(fd) == shim::ListenerView::kNotOurs)
-    return REAL(ioctl)(fd, req, arg);
+  if (req != FIONBIO) return REAL(ioctl)(fd, req, arg);
+  if (shim::listener_view(fd) == shim::ListenerView::kNotOurs) {
+    int r = REAL(ioctl)(fd, req, arg);
+    if (r == 0) shim::desc_changed();
+    return r;
+  }
   int on = 0;
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl < 0) return -1;

@@ -76,6 +76,7 @@ int open_fifo(int dirfd, const char* path, int flags, mode_t mode) {
   if (fd < 0) return -errno;
   int w = wait_for_writer(fd);
   if (w < 0) {
+    shim::forget_fd(fd);  // waited on: its registration goes (INV-FD2)
     REAL(close)(fd);
     return w;
   }

@@ -20,15 +20,11 @@
 #include "boundary.h"
 #include "green.h"
 #include "fd_table.h"
+#include "fd_view.h"
 #include "netpoll.h"
 #include "signal_delivery.h"
 
 namespace shim {
-
-// True when the program put fd in non-blocking mode (its view).
-bool user_nonblocking(int fd);
-// The SO_RCVTIMEO (events has POLLIN) or SO_SNDTIMEO deadline, or kForever.
-green::Nanos socket_deadline(int fd, int events);
 
 template <class Attempt>
 ssize_t park_and_retry(int fd, int events, Attempt& attempt) {

@@ -14,6 +14,7 @@
 #include "signal_delivery.h"
 #include "signal_state.h"
 #include "user_memory.h"
+#include "fd_table.h"
 
 namespace {
 
@@ -38,6 +39,7 @@ int take_signal(const sigset_t* set, siginfo_t* info, green::Nanos deadline) {
       break;
     }
   }
+  shim::forget_fd(fd);  // the number is reused: its registration goes (INV-FD2)
   REAL(close)(fd);
   return r == -ETIMEDOUT ? -EAGAIN : r;
 }

@@ -8,7 +8,6 @@
 // EINPROGRESS as the kernel's does), then SO_ERROR is the result.
 #include <fcntl.h>
 
-#include "clock.h"
 #include "io_wait.h"
 #include "cancel.h"
 
@@ -47,18 +46,21 @@ int green_accept(int fd, sockaddr* a, socklen_t* l, int flags) {
   int r = static_cast<int>(shim::syscall_ret(shim::block_on(fd, POLLIN, false, [&](int f, bool mb) {
     return static_cast<ssize_t>(accept_attempt(f, a, l, flags, mb));
   })));
-  if (r >= 0) shim::set_fd_kind(r, shim::FdKind::kPollable);
+  if (r >= 0) shim::fresh_fd(r, shim::FdKind::kPollable, flags & SOCK_NONBLOCK);
   return r;
 }
 
 // One connect() on a blocking socket made non-blocking just for the call
 // (its own flags are back before we return): 0, -EINPROGRESS/-EALREADY
-// (in progress), or the connect error.
+// (in progress), or the connect error. The flip is private: no O_NONBLOCK
+// view is learnt while it lasts (fd_table.h).
 int connect_once(int fd, const sockaddr* a, socklen_t len, int fl) {
+  shim::begin_private_flip();
   REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
   int r = REAL(connect)(fd, a, len);
   int e = errno;
   REAL(fcntl)(fd, F_SETFL, fl);
+  shim::end_private_flip();
   return r == 0 ? 0 : -e;
 }
 
@@ -98,25 +100,3 @@ GREEN_EXPORT int listen(int fd, int backlog) {
     shim::set_listener_view(fd, shim::ListenerView::kBlocking);
   return 0;
 }
-
-namespace shim {
-
-bool user_nonblocking(int fd) {
-  ListenerView v = listener_view(fd);
-  if (v != ListenerView::kNotOurs) return v == ListenerView::kNonBlocking;
-  int fl = REAL(fcntl)(fd, F_GETFL, 0);
-  return fl >= 0 && (fl & O_NONBLOCK);
-}
-
-green::Nanos socket_deadline(int fd, int events) {
-  if (known_not_socket(fd)) return green::kForever;  // no SO_RCVTIMEO on a pipe or tty
-  timeval tv{};
-  socklen_t len = sizeof tv;
-  int opt = (events & POLLIN) ? SO_RCVTIMEO : SO_SNDTIMEO;
-  if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) != 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
-    return green::kForever;
-  timespec rel{tv.tv_sec, tv.tv_usec * 1000};
-  return deadline_after(rel);
-}
-
-}  // namespace shim

@@ -15,6 +15,7 @@
 
 #include "boundary.h"
 #include "clock.h"
+#include "fd_view.h"
 #include "sync_futex.h"
 #include "user_memory.h"
 
@@ -89,5 +90,7 @@ GREEN_EXPORT long syscall(long number, ...) {
     long r = futex(f);
     if (r != -ENOSYS) return shim::syscall_ret(r);
   }
-  return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  long r = REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  shim::note_raw_syscall(number, a, r);  // fd_view.cc
+  return r;
 }

@@ -162,6 +162,8 @@ ssize_t splice_to_socket(int in, int out, size_t len, unsigned int flags) {
     });
   }
   free(buf);
+  shim::forget_fd(priv[0]);  // may have been waited on (INV-FD2)
+  shim::forget_fd(priv[1]);
   REAL(close)(priv[0]);
   REAL(close)(priv[1]);
   return r;

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "netpoll.h"
 #include "util.h"
 
 namespace {
@@ -83,7 +84,7 @@ TEST_CASE("10,000 green threads pass a token around a ring of eventfds", "[runti
     r.wr.push_back(fd);
   }
   run_ring(r);
-  for (int fd : r.rd) close(fd);
+  for (int fd : r.rd) green::netpoll_forget(fd), close(fd);
 }
 
 TEST_CASE("green threads pass a token around a ring of pipes", "[runtime][sched]") {
@@ -97,7 +98,8 @@ TEST_CASE("green threads pass a token around a ring of pipes", "[runtime][sched]
     r.wr.push_back(p[1]);
   }
   run_ring(r);
-  for (size_t i = 0; i < r.rd.size(); i++) close(r.rd[i]), close(r.wr[i]);
+  for (size_t i = 0; i < r.rd.size(); i++)
+    green::netpoll_forget(r.rd[i]), close(r.rd[i]), green::netpoll_forget(r.wr[i]), close(r.wr[i]);
 }
 
 TEST_CASE("join returns the thread's result and detach frees it", "[runtime][sched]") {
