@@ -11,6 +11,9 @@
 // handles watching them stay valid (uv_loop_fork re-registers every watcher
 // by number in the new backend).
 //
+// glibc's fork gave the child's thread id to the descriptor it ran on, the
+// calling green thread's own (tcb.h); the OS thread's gets it too.
+//
 // Memory state that names other threads is dropped: the other green threads
 // (their Green and stack stay allocated and never run again, as the parent's
 // other threads' stacks do natively), the run queue, the inbox, fd waiters,
@@ -30,6 +33,7 @@
 #include "hub.h"
 #include "netpoll_hub.h"
 #include "passthrough.h"
+#include "tcb.h"
 
 namespace green {
 
@@ -77,6 +81,7 @@ void after_fork_child() {
   registry_fork_child(h, keep ? 1 : 0);
   if (!h) return;
   PassThrough pt;
+  tcb_after_fork(h, keep);
   reset_loop(&h->loop);
   drop_other_greens(h, keep);
   drop_signals(h, keep);

@@ -99,11 +99,6 @@ void offload(void (*fn)(void*), void* arg);
 // sigsuspend.
 int wait_signal(Nanos deadline);
 
-// True when addr lies in the main executable's static TLS block of the
-// calling OS thread, which holds the running green thread's values (tls.cc).
-// False on a thread without a hub and when the executable has no TLS.
-bool tls_holds(const void* addr);
-
 // Calls fn(g, arg) for every live green thread of the caller's hub.
 void for_each_green_here(void (*fn)(Green* g, void* arg), void* arg);
 

@@ -28,13 +28,6 @@ enum class GreenState : uint8_t {
   kDead,      // stack released; waits to be joined (never when detached)
 };
 
-// libstdc++'s __cxa_eh_globals: the caught-exception stack and the uncaught
-// count. Per OS thread in libstdc++, so saved and restored at every switch.
-struct EhGlobals {
-  void* caught = nullptr;
-  unsigned int uncaught = 0;
-};
-
 constexpr uint64_t kGreenMagic = 0x6e65657267696c67;  // "gligreen"
 
 struct Green {
@@ -61,10 +54,12 @@ struct Green {
   // the kernel keeps a pending set per thread, not one per process.
   std::atomic<uint64_t> directed_signals{0};
 
-  // Saved per-green state of the OS thread while not running.
-  int saved_errno = 0;
-  EhGlobals eh;
-  void* tls_area = nullptr;        // its executable-TLS values while another green holds the block (tls.cc)
+  // Its thread pointer (tcb.h): its own block at the top of its stack, or
+  // the OS thread's for an adopted thread. Set before it first runs.
+  char* tp = nullptr;
+  bool own_tcb = false;            // tp names a block of its own (tcb_free)
+  bool tcb_bound = false;          // tcb_bind() ran (hub thread)
+  int saved_errno = 0;             // an adopted thread's errno while the hub runs
 
   Green* runq_next = nullptr;      // run-queue link (hub thread)
   Green* all_prev = nullptr;       // the hub's list of its live green

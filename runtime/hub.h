@@ -57,8 +57,10 @@ struct Hub {
   size_t n_parked = 0;
   size_t n_parked_external = 0;   // parked with an external WaitReason
   size_t n_offloads = 0;          // offload() calls in flight
-  char* tls_block = nullptr;      // this OS thread's executable TLS block (tls.cc), or nullptr
-  Green* tls_owner = nullptr;     // the green thread whose values the block holds
+  char* tp = nullptr;             // the OS thread's own thread pointer (tcb.h)
+  char* cur_tp = nullptr;         // the thread pointer now: h->tp or a green thread's
+  Green* from = nullptr;          // the green thread that last switched to the hub
+  int hand_offs_left = 0;         // direct switches allowed before the hub runs
 
   // Read by the GREEN_MONITOR_MS watchdog (monitor.cc) from its own thread;
   // written only here, on the hub thread.
@@ -81,10 +83,9 @@ struct Hub {
 // The calling OS thread's hub, or nullptr. Hub thread only by definition.
 Hub* this_hub();
 
-// Switches from the running green thread g to its hub; returns when g is
-// resumed. Saves and restores the per-green OS-thread state (errno, C++
-// exception globals); the hub swaps the executable's TLS block when it
-// resumes another green thread (tls.h).
+// Switches from the running green thread g (parked or queued by the
+// caller) to the next runnable one or to its hub; returns when g is
+// resumed. Keeps g's errno across (the hub may run on g's block).
 void switch_out(Green* g);
 
 // Hub-thread part of wake(): g must belong to hub.

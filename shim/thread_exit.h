@@ -28,7 +28,6 @@ struct ShimThread {
   _Unwind_Exception unwind_exc;               // the forced unwind of pthread_exit
   sigset_t mask;                              // emulated signal mask (signal_state.cc)
   bool has_mask = false;
-  struct TlsDtor* tls_dtors = nullptr;        // thread_local destructors, newest first (tls_dtors.cc)
   // Cancellation (cancel.cc).
   bool cancel_disabled = false;               // PTHREAD_CANCEL_DISABLE
   bool cancel_async = false;                  // PTHREAD_CANCEL_ASYNCHRONOUS
@@ -49,8 +48,8 @@ void on_green_exit(green::Green* g);
 // handlers and C++ destructors, then ends it (cleanup.cc).
 [[noreturn]] void green_thread_exit(void* value);
 
-// Runs g's thread_local destructors, newest first, with its TLS values in
-// the block (tls_dtors.cc).
+// Runs the ending green thread's thread_local destructors, newest first
+// (tls_dtors.cc). On that thread.
 void run_tls_destructors(green::Green* g);
 
 // The destructor loop of pthread_key_create's contract (tsd.cc).
