@@ -14,9 +14,8 @@ namespace green {
 
 struct Hub;
 struct Green;
-// Per OS thread even where the executable's TLS is per green thread: when
-// the runtime is linked into the executable, tls_switch() keeps these two
-// across its copy (INV-TLS2 in tls.cc); a new runtime thread_local joins them.
+// Per green thread, like all TLS (tcb.cc): t_hub is seeded with the green
+// thread's hub (INV-TCB2); a PassThrough count never spans a switch.
 extern thread_local Hub* t_hub __attribute__((tls_model("initial-exec")));
 extern thread_local int t_passthrough __attribute__((tls_model("initial-exec")));
 

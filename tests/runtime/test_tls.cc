@@ -1,7 +1,9 @@
-// The executable's thread_local variables are per green thread (runtime/tls.cc).
+// thread_local variables are per green thread (runtime/tcb.cc): values and
+// addresses.
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -89,4 +91,37 @@ TEST_CASE("a green thread that ends while owning the block leaves the others' va
   CHECK(seen == 7);
   CHECK(t_counter == 5);
   t_counter = 7;
+}
+
+TEST_CASE("live green threads have distinct TLS addresses, errno and runtime hub", "[runtime][tls]") {
+  constexpr int kN = 4;
+  const void* counter_at[kN] = {};
+  const void* errno_at[kN] = {};
+  bool kept[kN] = {};
+  bool hub_seen[kN] = {};
+  auto body = [&](int i) {
+      counter_at[i] = &t_counter;
+      errno_at[i] = &errno;
+      hub_seen[i] = green::current() != nullptr;
+      errno = 100 + i;
+      nap();
+      green::yield();
+      kept[i] = errno == 100 + i;
+  };
+  test::Task a([&] { body(0); });
+  test::Task b([&] { body(1); });
+  test::Task c([&] { body(2); });
+  test::Task d([&] { body(3); });
+  a.join();
+  b.join();
+  c.join();
+  d.join();
+  for (int i = 0; i < kN; i++) {
+    CHECK(kept[i]);
+    CHECK(hub_seen[i]);
+    for (int j = i + 1; j < kN; j++) {
+      CHECK(counter_at[i] != counter_at[j]);
+      CHECK(errno_at[i] != errno_at[j]);
+    }
+  }
 }
