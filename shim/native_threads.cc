@@ -22,8 +22,16 @@ std::atomic<int> g_gone{0};     // entries with gone set: 0 keeps joins off the 
 
 }  // namespace
 
+// glibc reuses a vanished thread's memory, so a new thread may get the
+// handle of one recorded before the fork: that record goes (a join of the
+// new thread must wait for it).
 void native_thread_created(pthread_t t) {
   green::SpinGuard guard(g_lock);
+  for (Entry& e : g_table)
+    if (e.used && e.gone && pthread_equal(e.thread, t)) {
+      e = Entry{};
+      g_gone.fetch_sub(1, std::memory_order_relaxed);
+    }
   for (Entry& e : g_table)
     if (!e.used) {
       e = Entry{t, true, false};

@@ -5,7 +5,10 @@
  * first does blocking work that libgreen runs on helper threads (fsync of a
  * file), so a preloaded child inherits state naming threads that do not exist
  * in it (fork(2): "The child process is created with a single thread"); its
- * exit must still be clean. Also checks a thread created in the child works.
+ * exit must still be clean. Also checks a thread created in the child works,
+ * and that a child doing such work itself (new helper threads, which glibc
+ * may give the handles of the parent's vanished ones) still exits cleanly:
+ * exit() waits for its helpers (Apache's worker children aborted here).
  */
 #include "dutil.h"
 #include "ticker.h"
@@ -52,6 +55,13 @@ int main(void)
 			pthread_create(&t, NULL, child_thread, NULL);
 			pthread_join(t, &v);
 			printf("child %d: thread returned %ld\n", round, (long)v);
+			int cfd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+			for (int i = 0; round == 2 && cfd >= 0 && i < 8; i++) {
+				CHECK(write(cfd, "more\n", 5) == 5, "write");
+				CHECK(fsync(cfd) == 0, "fsync");
+			}
+			if (cfd >= 0)
+				close(cfd);
 			exit(3 + round);
 		}
 		int st = 0;
