@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "thread_pointer.h"
 #include "util.h"
 
 namespace {
@@ -124,4 +125,22 @@ TEST_CASE("live green threads have distinct TLS addresses, errno and runtime hub
       CHECK(errno_at[i] != errno_at[j]);
     }
   }
+}
+
+// Kernels before 5.9 (no FSGSBASE) get the arch_prctl path: run green
+// threads through it too.
+TEST_CASE("green threads keep their own TLS when the thread pointer moves by system call",
+          "[runtime][tls]") {
+#if defined(__x86_64__)
+  bool saved = green::g_tp_wrfsbase;
+  green::g_tp_wrfsbase = false;
+  bool ok_a = false, ok_b = false;
+  test::Task a([&] { ok_a = count_across_switches(1000, 20); });
+  test::Task b([&] { ok_b = count_across_switches(2000, 20); });
+  a.join();
+  b.join();
+  green::g_tp_wrfsbase = saved;
+  CHECK(ok_a);
+  CHECK(ok_b);
+#endif
 }
