@@ -164,6 +164,19 @@ void place(char* hi, size_t reserve, char** tp, char** region_lo) {
 #endif
 }
 
+// As glibc does, the block is carved from the stack the program sized: a
+// program with a lot of static TLS may need bigger green stacks than its
+// 8 MiB native ones made obvious. Said once.
+void report_too_small(size_t stack, size_t block) {
+  static std::atomic<bool> said{false};
+  if (said.exchange(true)) return;
+  fprintf(stderr,
+          "libgreen: a %zu KiB green stack cannot hold the program's %zu KiB of thread-local "
+          "storage and 8 KiB of stack; raise GREEN_STACK_SIZE or the size passed to "
+          "pthread_attr_setstacksize\n",
+          stack / 1024, (block + 1023) / 1024);
+}
+
 size_t full_reserve() {
   const Layout& l = g_layout;
 #if defined(__x86_64__)
@@ -378,7 +391,10 @@ int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {
   char *tp, *lo;
   place(stack_hi, g_layout.reserve.load(std::memory_order_relaxed), &tp, &lo);
   constexpr size_t kMinStack = 8192;
-  if (lo < stack_lo + kMinStack) return -ENOMEM;
+  if (lo < stack_lo + kMinStack) {
+    report_too_small(stack_hi - stack_lo, stack_hi - lo);
+    return -ENOMEM;
+  }
   if (!g_layout.allocate_tls(tp)) return -ENOMEM;
   g->tp = tp;
   g->own_tcb = true;

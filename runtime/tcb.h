@@ -20,7 +20,8 @@ void tcb_init();
 // Carves g's control block and static TLS from the top of its stack
 // [stack_lo, stack_hi), every module's TLS initialised from its image as for
 // a new OS thread. Sets g->tp and *stack_top, the top of what is left for
-// the stack. 0, or -ENOMEM (no memory for the DTV, or the stack is too small).
+// the stack. 0, or -ENOMEM (no memory for the DTV, or the stack is too small:
+// then a message says so, once).
 int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top);
 
 // On h's OS thread, before g first runs: the OS thread's descriptor (thread
