@@ -61,7 +61,6 @@
 #include <dlfcn.h>
 #include <gnu/libc-version.h>
 #include <link.h>
-#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -76,32 +75,12 @@
 #include "passthrough.h"
 #include "thread_pointer.h"
 
-#if defined(__x86_64__)
-#include <asm/prctl.h>
-#endif
-
 namespace green {
-
-bool g_tp_wrfsbase = false;
-
-void tp_set_syscall(char* tp) {
-#if defined(__x86_64__)
-  syscall(SYS_arch_prctl, ARCH_SET_FS, tp);
-#else
-  (void)tp;
-#endif
-}
-
-void tp_init() {
-#if defined(__x86_64__)
-  constexpr unsigned long kHwcap2FsGsBase = 1ul << 1;  // HWCAP2_FSGSBASE
-  g_tp_wrfsbase = (getauxval(AT_HWCAP2) & kHwcap2FsGsBase) != 0;
-#endif
-}
 
 namespace {
 
-// What tcb_init() learnt; read-only afterwards.
+// What tcb_init() learnt: read-only afterwards, except the three atomics
+// tcb_new() keeps current when a dlopen() changes the static TLS.
 struct Layout {
   void* (*allocate_tls)(void* tp) = nullptr;
   void (*deallocate_tls)(void* tp, bool free_tcb) = nullptr;
