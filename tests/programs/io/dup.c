@@ -13,24 +13,10 @@
 #include "iotest.h"
 #include "ticker.h"
 
-struct delayed_write {
-	int fd;
-	long delay_ms;
-};
-
-static void *writer_later(void *arg)
-{
-	struct delayed_write *d = arg;
-	sleep_ms(d->delay_ms);
-	if (write(d->fd, "late", 4) != 4)
-		tfail("delayed write: %s", ename(errno));
-	return NULL;
-}
-
 /* Reads fd while a thread writes to peer after 500 ms; reports how it went. */
 static void read_waits(const char *what, int fd, int peer)
 {
-	struct delayed_write d = { peer, 500 };
+	struct delayed_write d = { peer, 500, NULL };
 	pthread_t t;
 	pthread_create(&t, NULL, writer_later, &d);
 	char buf[8];

@@ -23,7 +23,7 @@ struct delayed {
 	int add_fd;
 };
 
-static void *writer_later(void *arg)
+static void *add_then_write_later(void *arg)
 {
 	struct delayed *d = arg;
 	sleep_ms(d->delay_ms);
@@ -95,7 +95,7 @@ int main(void)
 	/* -1, data from another thread after 500 ms. */
 	struct delayed d = { s[3][1], 500, -1, -1 };
 	pthread_t t;
-	pthread_create(&t, NULL, writer_later, &d);
+	pthread_create(&t, NULL, add_then_write_later, &d);
 	t0 = now_ns();
 	EXPECT_RC("epoll_wait -1 until data", epoll_wait(ep, out, 8, -1), 1);
 	check_timeout("epoll_wait -1", ms_since(t0), 490);
@@ -107,7 +107,7 @@ int main(void)
 	int extra[2];
 	socketpair(AF_UNIX, SOCK_STREAM, 0, extra);
 	d = (struct delayed){ extra[1], 400, ep, extra[0] };
-	pthread_create(&t, NULL, writer_later, &d);
+	pthread_create(&t, NULL, add_then_write_later, &d);
 	EXPECT_RC("epoll_wait sees fd added meanwhile", epoll_wait(ep, out, 8, 5000), 1);
 	show_events(out, 1);
 	pthread_join(t, NULL);
@@ -133,7 +133,7 @@ int main(void)
 	EXPECT_RC("EPOLLET first", epoll_wait(ep, out, 8, 1000), 1);
 	EXPECT_RC("EPOLLET no new data", epoll_wait(ep, out, 8, 50), 0);
 	d = (struct delayed){ s[0][1], 400, -1, -1 };
-	pthread_create(&t, NULL, writer_later, &d);
+	pthread_create(&t, NULL, add_then_write_later, &d);
 	EXPECT_RC("EPOLLET new data from thread", epoll_wait(ep, out, 8, 5000), 1);
 	show_events(out, 1);
 	pthread_join(t, NULL);
@@ -147,7 +147,7 @@ int main(void)
 	EXPECT_RC("epoll_pwait timeout 60", epoll_pwait(ep, out, 8, 60, &mask), 0);
 	check_timeout("epoll_pwait timeout 60", ms_since(t0), 60);
 	d = (struct delayed){ s[1][1], 500, -1, -1 };
-	pthread_create(&t, NULL, writer_later, &d);
+	pthread_create(&t, NULL, add_then_write_later, &d);
 	EXPECT_RC("epoll_pwait -1 until data", epoll_pwait(ep, out, 8, -1, &mask), 1);
 	show_events(out, 1);
 	pthread_join(t, NULL);
@@ -168,7 +168,7 @@ int main(void)
 	fprintf(stderr, "epoll_pwait2 2ms: %ld us\n", us);
 	CHECK(us >= 2000 && us < 50000, "epoll_pwait2 2 ms took %ld us", us);
 	d = (struct delayed){ s[2][1], 500, -1, -1 };
-	pthread_create(&t, NULL, writer_later, &d);
+	pthread_create(&t, NULL, add_then_write_later, &d);
 	t0 = now_ns();
 	EXPECT_RC("epoll_pwait2 NULL until data", epoll_pwait2(ep, out, 8, NULL, NULL), 1);
 	check_timeout("epoll_pwait2 NULL", ms_since(t0), 490);
@@ -182,7 +182,7 @@ int main(void)
 	epoll_ctl(outer, EPOLL_CTL_ADD, ep, &ev);
 	EXPECT_RC("outer epoll idle", epoll_wait(outer, out, 8, 0), 0);
 	d = (struct delayed){ s[3][1], 400, -1, -1 };
-	pthread_create(&t, NULL, writer_later, &d);
+	pthread_create(&t, NULL, add_then_write_later, &d);
 	EXPECT_RC("outer epoll until inner ready", epoll_wait(outer, out, 8, 5000), 1);
 	show_events(out, 1);
 	pthread_join(t, NULL);

@@ -23,24 +23,10 @@
 #define DELAY_MS 350 /* longer than the ticker's threshold */
 #define TMO_MS 400
 
-struct delayed_write {
-	int fd;
-	long delay_ms;
-};
-
-static void *writer_later(void *arg)
-{
-	struct delayed_write *d = arg;
-	sleep_ms(d->delay_ms);
-	if (write(d->fd, "late", 4) != 4)
-		tfail("delayed write: %s", ename(errno));
-	return NULL;
-}
-
 /* A read on fd blocks until a thread writes to peer DELAY_MS later. */
 static void blocking_read(const char *what, int fd, int peer)
 {
-	struct delayed_write d = { peer, DELAY_MS };
+	struct delayed_write d = { peer, DELAY_MS, NULL };
 	pthread_t t;
 	pthread_create(&t, NULL, writer_later, &d);
 	char buf[8];

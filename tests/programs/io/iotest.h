@@ -133,6 +133,25 @@ static inline void sleep_ms(long ms)
 
 /* ---- loopback sockets (always 127.0.0.1, port 0) ---- */
 
+/* A thread that writes data (NULL: "late") to fd after delay_ms: the wake-up
+ * a blocked reader, poll or select waits for. */
+struct delayed_write {
+	int fd;
+	long delay_ms;
+	const char *data;
+};
+
+static inline void *writer_later(void *arg)
+{
+	struct delayed_write *d = arg;
+	const char *data = d->data ? d->data : "late";
+	size_t n = strlen(data);
+	sleep_ms(d->delay_ms);
+	if (write(d->fd, data, n) != (ssize_t)n)
+		tfail("delayed write: %s", ename(errno));
+	return NULL;
+}
+
 static inline int tcp_listener_flags(int type_flags, int backlog, struct sockaddr_in *addr)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | type_flags, 0);

@@ -51,24 +51,10 @@ static void show_fd(const char *what, int fd)
 		CHECK(ms_ < 100, "%s waited %ld ms", what, ms_);               \
 	} while (0)
 
-struct delayed_write {
-	int fd;
-	long delay_ms;
-};
-
-static void *writer_later(void *arg)
-{
-	struct delayed_write *d = arg;
-	sleep_ms(d->delay_ms);
-	if (write(d->fd, "late", 4) != 4)
-		tfail("delayed write: %s", ename(errno));
-	return NULL;
-}
-
 /* A blocking read on fd waits for data written 500 ms later by a thread. */
 static void blocking_read(const char *what, int fd, int peer)
 {
-	struct delayed_write d = { peer, 500 };
+	struct delayed_write d = { peer, 500, NULL };
 	pthread_t t;
 	pthread_create(&t, NULL, writer_later, &d);
 	char buf[8];

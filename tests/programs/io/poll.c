@@ -13,20 +13,6 @@
 #include <poll.h>
 #include <signal.h>
 
-struct delayed_write {
-	int fd;
-	long delay_ms;
-};
-
-static void *writer_later(void *arg)
-{
-	struct delayed_write *d = arg;
-	sleep_ms(d->delay_ms);
-	if (write(d->fd, "x", 1) != 1)
-		tfail("delayed write: %s", ename(errno));
-	return NULL;
-}
-
 static void *closer_later(void *arg)
 {
 	struct delayed_write *d = arg;
@@ -76,7 +62,7 @@ int main(void)
 	read(pf[0], buf, sizeof buf);
 
 	/* Infinite timeout, data from another thread after 500 ms. */
-	struct delayed_write d = { pf[1], 500 };
+	struct delayed_write d = { pf[1], 500, "x" };
 	pthread_t t;
 	pthread_create(&t, NULL, writer_later, &d);
 	t0 = now_ns();
@@ -87,7 +73,7 @@ int main(void)
 	read(pf[0], buf, sizeof buf);
 
 	/* Long timeout cut short by data. */
-	d = (struct delayed_write){ sv[1], 400 };
+	d = (struct delayed_write){ sv[1], 400, "x" };
 	pthread_create(&t, NULL, writer_later, &d);
 	t0 = now_ns();
 	EXPECT_RC("poll 5000 until data", poll(p, 1, 5000), 1);
@@ -96,12 +82,12 @@ int main(void)
 	read(sv[0], buf, sizeof buf);
 
 	/* Peer closes while we wait: POLLIN|POLLHUP on a unix socket, POLLHUP on a pipe. */
-	d = (struct delayed_write){ pf[1], 400 };
+	d = (struct delayed_write){ pf[1], 400, "x" };
 	pthread_create(&t, NULL, closer_later, &d);
 	EXPECT_RC("poll until pipe writer closes", poll(&p[1], 1, 5000), 1);
 	printf("pipe hangup revents: 0x%x\n", p[1].revents);
 	pthread_join(t, NULL);
-	d = (struct delayed_write){ sv[1], 400 };
+	d = (struct delayed_write){ sv[1], 400, "x" };
 	pthread_create(&t, NULL, closer_later, &d);
 	EXPECT_RC("poll until socket peer closes", poll(&p[0], 1, 5000), 1);
 	printf("socket hangup revents: 0x%x\n", p[0].revents);
@@ -135,7 +121,7 @@ int main(void)
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
-	d = (struct delayed_write){ sv[1], 500 };
+	d = (struct delayed_write){ sv[1], 500, "x" };
 	pthread_create(&t, NULL, writer_later, &d);
 	t0 = now_ns();
 	EXPECT_RC("ppoll NULL timeout until data", ppoll(&r, 1, NULL, &mask), 1);

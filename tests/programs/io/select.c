@@ -14,20 +14,6 @@
 #include <signal.h>
 #include <sys/select.h>
 
-struct delayed_write {
-	int fd;
-	long delay_ms;
-};
-
-static void *writer_later(void *arg)
-{
-	struct delayed_write *d = arg;
-	sleep_ms(d->delay_ms);
-	if (write(d->fd, "x", 1) != 1)
-		tfail("delayed write: %s", ename(errno));
-	return NULL;
-}
-
 static void check_timeout(const char *what, long ms, long want)
 {
 	fprintf(stderr, "%s: %ld ms\n", what, ms);
@@ -91,7 +77,7 @@ int main(void)
 	read(b[0], buf, sizeof buf);
 
 	/* NULL timeout, data from another thread after 500 ms. */
-	struct delayed_write d = { a[1], 500 };
+	struct delayed_write d = { a[1], 500, "x" };
 	pthread_t t;
 	pthread_create(&t, NULL, writer_later, &d);
 	FD_ZERO(&r);
@@ -105,7 +91,7 @@ int main(void)
 	read(a[0], buf, sizeof buf);
 
 	/* 5 s timeout cut short after 400 ms: timeval shows the remainder. */
-	d = (struct delayed_write){ b[1], 400 };
+	d = (struct delayed_write){ b[1], 400, "x" };
 	pthread_create(&t, NULL, writer_later, &d);
 	FD_ZERO(&r);
 	FD_SET(a[0], &r);
@@ -145,7 +131,7 @@ int main(void)
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR2);
-	d = (struct delayed_write){ a[1], 500 };
+	d = (struct delayed_write){ a[1], 500, "x" };
 	pthread_create(&t, NULL, writer_later, &d);
 	FD_ZERO(&r);
 	FD_SET(a[0], &r);

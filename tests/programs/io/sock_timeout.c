@@ -33,20 +33,6 @@ static void check_elapsed(const char *what, long ms)
 		printf("%s: elapsed ok\n", what);
 }
 
-struct delayed_write {
-	int fd;
-	long delay_ms;
-};
-
-static void *writer_later(void *arg)
-{
-	struct delayed_write *d = arg;
-	sleep_ms(d->delay_ms);
-	if (write(d->fd, "late", 4) != 4)
-		tfail("delayed write: %s", ename(errno));
-	return NULL;
-}
-
 static void test_getsockopt(int fd)
 {
 	set_tmo(fd, SO_RCVTIMEO, TMO_MS);
@@ -81,7 +67,7 @@ static void test_recv_read(void)
 	check_elapsed("readv timeout", ms_since(t0));
 
 	/* Data arriving before the timeout is returned normally. */
-	struct delayed_write d = { c, 100 };
+	struct delayed_write d = { c, 100, NULL };
 	pthread_t t;
 	pthread_create(&t, NULL, writer_later, &d);
 	EXPECT_RC("recv data before timeout", recv(s, buf, sizeof buf, 0), 4);
