@@ -23,19 +23,6 @@
 #define DELAY_MS 350 /* longer than the ticker's threshold */
 #define TMO_MS 400
 
-/* A read on fd blocks until a thread writes to peer DELAY_MS later. */
-static void blocking_read(const char *what, int fd, int peer)
-{
-	struct delayed_write d = { peer, DELAY_MS, NULL };
-	pthread_t t;
-	pthread_create(&t, NULL, writer_later, &d);
-	char buf[8];
-	long t0 = now_ns();
-	EXPECT_RC(what, read(fd, buf, sizeof buf), 4);
-	long ms = ms_since(t0);
-	CHECK(ms >= DELAY_MS - 10, "%s returned after %ld ms, before the data", what, ms);
-	pthread_join(t, NULL);
-}
 
 /* A read on fd fails with EAGAIN at once. */
 static void nowait_read(const char *what, int fd)
@@ -96,7 +83,7 @@ static void test_shared_nonblock(int how)
 	pair(sv);
 	char what[128];
 	snprintf(what, sizeof what, "%s: read before", how_name[how]);
-	blocking_read(what, sv[0], sv[1]);
+	blocking_read(what, sv[0], sv[1], DELAY_MS);
 
 	int d[3];
 	d[0] = dup(sv[0]);
@@ -112,10 +99,10 @@ static void test_shared_nonblock(int how)
 		}
 		EXPECT_RC("clear O_NONBLOCK through original", nonblock_via(how, sv[0], 0), 0);
 		snprintf(what, sizeof what, "%s: read on alias %d after original cleared it", how_name[how], i);
-		blocking_read(what, d[i], sv[1]);
+		blocking_read(what, d[i], sv[1], DELAY_MS);
 	}
 	snprintf(what, sizeof what, "%s: read on original after clear", how_name[how]);
-	blocking_read(what, sv[0], sv[1]);
+	blocking_read(what, sv[0], sv[1], DELAY_MS);
 	for (int i = 0; i < 3; i++)
 		close(d[i]);
 	close(sv[0]);
@@ -128,17 +115,17 @@ static void test_rcvtimeo_later(void)
 {
 	int sv[2];
 	pair(sv);
-	blocking_read("rcvtimeo: read before any timeout", sv[0], sv[1]);
+	blocking_read("rcvtimeo: read before any timeout", sv[0], sv[1], DELAY_MS);
 	set_tmo(sv[0], SO_RCVTIMEO, TMO_MS);
 	timed_read("rcvtimeo: read after setting it", sv[0]);
 	set_tmo(sv[0], SO_RCVTIMEO, 0);
-	blocking_read("rcvtimeo: read after clearing it", sv[0], sv[1]);
+	blocking_read("rcvtimeo: read after clearing it", sv[0], sv[1], DELAY_MS);
 
 	int d = dup(sv[0]);
 	set_tmo(d, SO_RCVTIMEO, TMO_MS);
 	timed_read("rcvtimeo: read on original, set through dup", sv[0]);
 	set_tmo(d, SO_RCVTIMEO, 0);
-	blocking_read("rcvtimeo: read on original, cleared through dup", sv[0], sv[1]);
+	blocking_read("rcvtimeo: read on original, cleared through dup", sv[0], sv[1], DELAY_MS);
 
 	struct timeval tv = { 0, TMO_MS * 1000 };
 	EXPECT_RC("syscall(SYS_setsockopt) SO_RCVTIMEO",
@@ -235,7 +222,7 @@ static void test_reuse(int other_thread, int old_state)
 	char what[128];
 	int sv[2];
 	pair(sv);
-	blocking_read("reuse: read on the old socket", sv[0], sv[1]);
+	blocking_read("reuse: read on the old socket", sv[0], sv[1], DELAY_MS);
 	if (old_state == 1) {
 		fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
 		nowait_read("reuse: old socket non-blocking", sv[0]);
@@ -257,7 +244,7 @@ static void test_reuse(int other_thread, int old_state)
 	printf("%s: %s\n", what, r.got[0] == sv[0] ? "yes" : "no");
 	snprintf(what, sizeof what, "reuse (%s, %s): read on the new file", state[old_state],
 		 other_thread ? "other thread" : "same thread");
-	blocking_read(what, r.got[0], r.got[1]);
+	blocking_read(what, r.got[0], r.got[1], DELAY_MS);
 	close(r.got[0]);
 	close(r.got[1]);
 }
@@ -267,13 +254,13 @@ static void test_dup2_over(void)
 {
 	int sv[2], pf[2];
 	pair(sv);
-	blocking_read("dup2 over: read on the socket", sv[0], sv[1]);
+	blocking_read("dup2 over: read on the socket", sv[0], sv[1], DELAY_MS);
 	if (pipe(pf) != 0) {
 		perror("pipe");
 		exit(2);
 	}
 	EXPECT_RC("dup2 pipe over socket", dup2(pf[0], sv[0]) == sv[0], 1);
-	blocking_read("dup2 over: read on the number, now the pipe", sv[0], pf[1]);
+	blocking_read("dup2 over: read on the number, now the pipe", sv[0], pf[1], DELAY_MS);
 	close(sv[0]);
 	close(sv[1]);
 	close(pf[0]);

@@ -152,6 +152,21 @@ static inline void *writer_later(void *arg)
 	return NULL;
 }
 
+/* A read on fd must block until a thread writes "late" to peer delay_ms
+ * later, and then return those 4 bytes. */
+static inline void blocking_read(const char *what, int fd, int peer, long delay_ms)
+{
+	struct delayed_write d = { peer, delay_ms, NULL };
+	pthread_t t;
+	pthread_create(&t, NULL, writer_later, &d);
+	char buf[8];
+	long t0 = now_ns();
+	EXPECT_RC(what, read(fd, buf, sizeof buf), 4);
+	long ms = ms_since(t0);
+	CHECK(ms >= delay_ms - 10, "%s returned after %ld ms, before the data", what, ms);
+	pthread_join(t, NULL);
+}
+
 static inline int tcp_listener_flags(int type_flags, int backlog, struct sockaddr_in *addr)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | type_flags, 0);

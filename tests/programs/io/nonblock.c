@@ -51,27 +51,13 @@ static void show_fd(const char *what, int fd)
 		CHECK(ms_ < 100, "%s waited %ld ms", what, ms_);               \
 	} while (0)
 
-/* A blocking read on fd waits for data written 500 ms later by a thread. */
-static void blocking_read(const char *what, int fd, int peer)
-{
-	struct delayed_write d = { peer, 500, NULL };
-	pthread_t t;
-	pthread_create(&t, NULL, writer_later, &d);
-	char buf[8];
-	long t0 = now_ns();
-	EXPECT_RC(what, read(fd, buf, sizeof buf), 4);
-	long ms = ms_since(t0);
-	CHECK(ms >= 490, "%s returned after %ld ms, before the data", what, ms);
-	pthread_join(t, NULL);
-}
-
 static void test_fcntl(void)
 {
 	int sv[2];
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	char buf[8];
 	show_fl("socketpair", sv[0]);
-	blocking_read("blocking read", sv[0], sv[1]);
+	blocking_read("blocking read", sv[0], sv[1], 500);
 	show_fl("socketpair after blocking read", sv[0]);
 
 	int fl = fcntl(sv[0], F_GETFL);
@@ -85,7 +71,7 @@ static void test_fcntl(void)
 	EXPECT_NOW("read on dup", read(d, buf, sizeof buf), EAGAIN);
 	EXPECT_RC("F_SETFL 0 on dup", fcntl(d, F_SETFL, fl & ~O_NONBLOCK), 0);
 	show_fl("original after dup cleared it", sv[0]);
-	blocking_read("blocking read after clear", sv[0], sv[1]);
+	blocking_read("blocking read after clear", sv[0], sv[1], 500);
 	close(d);
 
 	/* Filling a non-blocking socket: send returns EAGAIN, not a block. */
@@ -117,7 +103,7 @@ static void test_fionbio(void)
 	EXPECT_NOW("recv after FIONBIO", recv(sv[0], buf, sizeof buf, 0), EAGAIN);
 	EXPECT_RC("ioctl FIONBIO 0", ioctl(sv[0], FIONBIO, &off), 0);
 	show_fl("after FIONBIO 0", sv[0]);
-	blocking_read("blocking read after FIONBIO 0", sv[0], sv[1]);
+	blocking_read("blocking read after FIONBIO 0", sv[0], sv[1], 500);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -156,7 +142,7 @@ static void test_sock_nonblock(void)
 	int s = accept(l, NULL, NULL);
 	CHECK(s >= 0, "accept pending: %s", ename(errno));
 	show_fl("accept() from nonblocking listener", s);
-	blocking_read("blocking read on accepted", s, c);
+	blocking_read("blocking read on accepted", s, c, 500);
 	EXPECT_NOW("read on SOCK_NONBLOCK client", read(c, buf, sizeof buf), EAGAIN);
 	close(s);
 	close(c);
@@ -177,7 +163,7 @@ static void test_sock_nonblock(void)
 	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	show_fl("accept4 SOCK_CLOEXEC", s);
 	show_fd("accept4 SOCK_CLOEXEC", s);
-	blocking_read("blocking read on accept4 SOCK_CLOEXEC", s, c);
+	blocking_read("blocking read on accept4 SOCK_CLOEXEC", s, c, 500);
 	close(s);
 	close(c);
 
@@ -219,7 +205,7 @@ static void test_pipe(void)
 	show_fl("pipe read end", pf[0]);
 	show_fl("pipe write end", pf[1]);
 	show_fd("pipe read end", pf[0]);
-	blocking_read("blocking pipe read", pf[0], pf[1]);
+	blocking_read("blocking pipe read", pf[0], pf[1], 500);
 	show_fl("pipe read end after blocking read", pf[0]);
 	close(pf[0]);
 	close(pf[1]);
@@ -238,7 +224,7 @@ static void test_dontwait(void)
 	char buf[8];
 	EXPECT_NOW("recv MSG_DONTWAIT on blocking socket", recv(s, buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
 	show_fl("blocking socket after MSG_DONTWAIT", s);
-	blocking_read("blocking read after MSG_DONTWAIT", s, c);
+	blocking_read("blocking read after MSG_DONTWAIT", s, c, 500);
 	show_fl("tcp accepted socket", s);
 	show_fl("tcp connected socket", c);
 	close(c);
