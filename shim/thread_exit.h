@@ -50,7 +50,7 @@ void on_green_exit(green::Green* g);
 
 // Runs the ending green thread's thread_local destructors, newest first
 // (tls_dtors.cc). On that thread.
-void run_tls_destructors(green::Green* g);
+void run_tls_destructors();
 
 // The destructor loop of pthread_key_create's contract (tsd.cc).
 void run_tsd_destructors(ShimThread* t);

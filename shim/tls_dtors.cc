@@ -14,13 +14,20 @@
 
 namespace shim {
 
-void run_tls_destructors(green::Green*) {
-  using CallTlsDtors = void (*)();
-  static CallTlsDtors call = nullptr;
-  if (!call) {
-    call = reinterpret_cast<CallTlsDtors>(dlsym(RTLD_DEFAULT, "__call_tls_dtors"));
-    if (!call) green::fatal("libgreen: glibc's __call_tls_dtors was not found");
-  }
+namespace {
+
+using CallTlsDtors = void (*)();
+
+CallTlsDtors find_call_tls_dtors() {
+  auto call = reinterpret_cast<CallTlsDtors>(dlsym(RTLD_DEFAULT, "__call_tls_dtors"));
+  if (!call) green::fatal("libgreen: glibc's __call_tls_dtors was not found");
+  return call;
+}
+
+}  // namespace
+
+void run_tls_destructors() {
+  static const CallTlsDtors call = find_call_tls_dtors();
   call();
 }
 

@@ -46,7 +46,7 @@ void run_tsd_destructors(ShimThread* t) {
 // glibc's start_thread (nptl/pthread_create.c) runs __call_tls_dtors, then
 // the thread-specific-data destructors: the same order here.
 void on_green_exit(green::Green* g) {
-  run_tls_destructors(g);
+  run_tls_destructors();
   sync_on_green_exit(g);
   stdio_on_green_exit(g);
   void*& slot = green::shim_data(g);
