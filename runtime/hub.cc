@@ -146,7 +146,8 @@ static void make_running(Hub* h, Green* g) {
 // the next runnable one, one switch instead of two through the hub, at most
 // kHandOffs times in a row: then the hub runs, so cross-thread wakes, timers
 // and I/O are seen as often as without hand-offs (kBatchesPerPoll). The hub
-// finishes whichever green thread switched to it last (h->from).
+// finishes whichever green thread switched to it: h->running, as a hand-off
+// makes its target the running one before the switch.
 constexpr int kHandOffs = 32;
 
 void switch_out(Green* g) {
@@ -163,7 +164,6 @@ void switch_out(Green* g) {
     make_running(h, next);
     context_switch(&g->ctx, &next->ctx);
   } else {
-    h->from = g;
     context_switch(&g->ctx, &h->ctx);
   }
   errno = g->saved_errno;
@@ -261,7 +261,7 @@ static void resume(Hub* h, Green* g) {
   make_running(h, g);
   h->hand_offs_left = kHandOffs;
   context_switch(&h->ctx, &g->ctx);
-  switched_back(h, h->from);
+  switched_back(h, h->running);
 }
 
 static void green_entry(void* arg) {
@@ -278,7 +278,6 @@ void exit_current(void* result) {
   if (g_exit_hook) g_exit_hook(g);
   g->state = GreenState::kExiting;
   use_block(h, h->tp);  // g's block goes with its stack
-  h->from = g;
   context_switch(&g->ctx, &h->ctx);
   fatal("libgreen: internal error: an exited green thread was resumed");
 }
@@ -489,7 +488,7 @@ constexpr int kBatchesPerPoll = 16;
 // which is not inside resume(): finish that switch here.
 static void hub_entry(void* arg) {
   auto h = static_cast<Hub*>(arg);
-  switched_back(h, h->from);
+  switched_back(h, h->running);
   hub_loop(h);
 }
 

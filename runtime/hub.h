@@ -59,7 +59,6 @@ struct Hub {
   size_t n_offloads = 0;          // offload() calls in flight
   char* tp = nullptr;             // the OS thread's own thread pointer (tcb.h)
   char* cur_tp = nullptr;         // the thread pointer now: h->tp or a green thread's
-  Green* from = nullptr;          // the green thread that last switched to the hub
   int hand_offs_left = 0;         // direct switches allowed before the hub runs
 
   // Read by the GREEN_MONITOR_MS watchdog (monitor.cc) from its own thread;
