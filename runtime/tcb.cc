@@ -79,7 +79,7 @@ namespace green {
 
 namespace {
 
-// What tcb_init() learnt: read-only afterwards, except the three atomics
+// What tcb_init() learnt: read-only afterwards, except the two atomics
 // tcb_new() keeps current when a dlopen() changes the static TLS.
 struct Layout {
   void* (*allocate_tls)(void* tp) = nullptr;
@@ -87,11 +87,9 @@ struct Layout {
   void (*ctype_init)() = nullptr;
   size_t static_size = 0;    // glibc's static TLS size, surplus included
   size_t static_align = 0;
-  // Static TLS bytes a block reserves beside the descriptor: what the
-  // modules loaded so far use, or all of glibc's when a dlopen() took some
-  // of the surplus (tcb_new; INV-TCB3).
+  // Static TLS bytes a block reserves beside the descriptor: the most any
+  // block's modules used so far (tcb_new; INV-TCB3).
   std::atomic<size_t> reserve{0};
-  std::atomic<unsigned long long> loads_seen{0};  // dl_iterate_phdr's dlpi_adds
   std::atomic<bool> surplus_warned{false};
   size_t desc_size = 0;      // sizeof (struct pthread)
   size_t tid_offset = 0;     // of the thread id in the descriptor
@@ -165,55 +163,50 @@ size_t full_reserve() {
 #endif
 }
 
-struct Extent {
-  char* tp;
-  size_t used;   // static TLS bytes in use, from tp outwards
-  unsigned long long loads;
+// glibc's DTV: entry -1 counts the entries, entry 0 is the generation,
+// entry i the block of module i: a static one inside the thread's block, a
+// dynamic one elsewhere or TLS_DTV_UNALLOCATED (-1) while not made.
+struct DtvEntry {
+  char* val;
+  void* to_free;
 };
 
-int measure_static_tls(dl_phdr_info* info, size_t, void* arg) {
-  auto e = static_cast<Extent*>(arg);
-  e->loads = info->dlpi_adds;
-  auto data = static_cast<char*>(info->dlpi_tls_data);
-  for (int i = 0; data && i < info->dlpi_phnum; i++) {
-    if (info->dlpi_phdr[i].p_type != PT_TLS) continue;
+// The static TLS bytes the modules of the fresh block at tp use, from tp
+// outwards. aarch64 would need each module's size: the whole static area.
+size_t static_tls_used(char* tp) {
 #if defined(__x86_64__)
-    size_t used = e->tp - data;
-#else
-    size_t used = data + info->dlpi_phdr[i].p_memsz - e->tp;
-#endif
-    // A dynamic TLS block lies elsewhere: only offsets glibc's static
-    // area can hold count.
-    if (used <= full_reserve() && used > e->used) e->used = used;
+  auto dtv = reinterpret_cast<DtvEntry**>(tp)[1];
+  size_t n = reinterpret_cast<size_t*>(dtv)[-2];
+  size_t used = 0;
+  for (size_t i = 1; i <= n; i++) {
+    char* v = dtv[i].val;
+    if (v && v < tp && static_cast<size_t>(tp - v) <= full_reserve() && size_t(tp - v) > used)
+      used = tp - v;
   }
-  return 0;
+  return (used + 63) & ~size_t(63);
+#else
+  (void)tp;
+  return full_reserve();
+#endif
 }
 
-int count_loads(dl_phdr_info* info, size_t, void* arg) {
-  *static_cast<unsigned long long*>(arg) = info->dlpi_adds;
-  return 1;
-}
-
-// INV-TCB3: a block reserves every static TLS byte in use when it is made.
-// glibc's surplus (about 1.6 KiB, for libraries dlopen()ed later with
-// initial-exec TLS) is left to the stack until such a library appears:
-// this saves a page per green thread. Blocks made before it have no room
-// for its variables, so it is warned about once.
-void check_static_tls() {
+// INV-TCB3: a block reserves the static TLS its modules use, learnt from
+// the first block made and grown when a block shows more: glibc's surplus
+// (about 1.6 KiB, for libraries dlopen()ed later with initial-exec TLS) is
+// left to the stack until such a library uses it, which saves a page per
+// green thread. Blocks made before it have no room for its variables:
+// warned about once.
+bool grow_reserve(size_t used) {
   Layout& l = g_layout;
-  unsigned long long loads = 0;
-  dl_iterate_phdr(count_loads, &loads);
-  if (loads == l.loads_seen.load(std::memory_order_relaxed)) return;
-  Extent e{tp_get(), 0, 0};
-  dl_iterate_phdr(measure_static_tls, &e);
-  l.loads_seen.store(e.loads, std::memory_order_relaxed);
-  size_t used = (e.used + 63) & ~size_t(63);
-  if (used <= l.reserve.load(std::memory_order_relaxed)) return;
-  l.reserve.store(full_reserve(), std::memory_order_relaxed);
-  if (!l.surplus_warned.exchange(true))
+  size_t cur = l.reserve.load(std::memory_order_relaxed);
+  if (used <= cur) return false;
+  while (used > cur && !l.reserve.compare_exchange_weak(cur, used)) {
+  }
+  if (cur != 0 && !l.surplus_warned.exchange(true))
     fprintf(stderr,
             "libgreen: warning: a library loaded with dlopen() uses initial-exec TLS; green "
             "threads started before it must not call it\n");
+  return true;
 }
 
 int find_libc_tls(dl_phdr_info* info, size_t, void* arg) {
@@ -358,15 +351,10 @@ void tcb_init() {
   l.hub_offset = reinterpret_cast<char*>(&t_hub) - tp_get();
   learn_libc_block();
   GREEN_CHECK(l.libc_size != 0, "libc's TLS block not found");
-  Extent e{tp_get(), 0, 0};
-  dl_iterate_phdr(measure_static_tls, &e);
-  l.loads_seen.store(e.loads);
-  l.reserve.store((e.used + 63) & ~size_t(63));
   probe_malloc_slots();
 }
 
 int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {
-  check_static_tls();
   char *tp, *lo;
   place(stack_hi, g_layout.reserve.load(std::memory_order_relaxed), &tp, &lo);
   constexpr size_t kMinStack = 8192;
@@ -375,6 +363,10 @@ int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {
     return -ENOMEM;
   }
   if (!g_layout.allocate_tls(tp)) return -ENOMEM;
+  if (grow_reserve(static_tls_used(tp))) {  // it wrote below lo: place it again
+    g_layout.deallocate_tls(tp, false);
+    return tcb_new(g, stack_lo, stack_hi, stack_top);
+  }
   g->tp = tp;
   g->own_tcb = true;
   g->tcb_bound = false;
