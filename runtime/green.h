@@ -19,7 +19,7 @@ namespace green {
 
 enum class WaitReason : uint8_t {
 #define X(name, text, external) name,
-#include "wait_reason.def"
+#include "sched/wait_reason.def"
 #undef X
 };
 const char* wait_reason_text(WaitReason why);
@@ -42,6 +42,11 @@ struct SpawnAttr {
 // The running green thread, or nullptr on a native thread and on the hub.
 Green* current();
 
+// Starts the runtime (libgreen.so's constructor): settings, the real libc
+// functions, the calling thread adopted, the other hubs and the watchdog.
+// Once, on the first thread, before any other call here.
+void start();
+
 // Makes the calling OS thread a hub with the caller as its first green
 // thread, if it is not one already. Idempotent. Safe on any OS thread.
 void adopt_current_thread();
@@ -60,10 +65,15 @@ void yield();
 // (a native pthread_t points at glibc's struct pthread, whose first word is
 // a pointer, never the magic).
 Green* green_from_handle(const void* handle);
-// Every green thread's data owned by shim/ (opaque here).
-void*& shim_data(Green* g);
+// Every green thread's pthread-emulation data (runtime/thread's
+// PosixThread; opaque to the scheduler).
+void*& posix_data(Green* g);
 // The OS thread running g's hub.
 unsigned long hub_os_thread(const Green* g);
+// The index of g's home hub (SpawnAttr::hub), and whether that hub is the
+// caller's.
+int home_hub_index(const Green* g);
+bool on_this_hub(const Green* g);
 bool green_detached(const Green* g);
 bool green_finished(const Green* g);
 
@@ -106,6 +116,11 @@ void for_each_green_here(void (*fn)(Green* g, void* arg), void* arg);
 // handler): the caller's hub carries on with the caller as its only green
 // thread; the other green threads and hubs are gone (fork.cc). Any thread.
 void after_fork_child();
+
+// Native threads that may call wake() (GREEN_NATIVE threads, tests):
+// while any exist, a hub with only internal waits is not deadlocked. Any thread.
+void native_waker_enter();
+void native_waker_leave();
 
 // Interrupts g's current park with -EINTR, if the park is interruptible.
 // Hub thread of g only.

@@ -12,8 +12,8 @@
 
 #include <cerrno>
 
-#include "passthrough.h"
-#include "real.h"
+#include "sched/passthrough.h"
+#include "glibc/real.h"
 
 #define GREEN_EXPORT extern "C" __attribute__((visibility("default")))
 

@@ -1,0 +1,94 @@
+// fd_ops.cc: what close, dup2/dup3, fcntl and ioctl(FIONBIO) do to libgreen's
+// fd state (the interposers: shim/io/fd.cc).
+//
+// Closing or replacing a number a green thread waits on hands the wait to a
+// private dup first (netpoll_close, INV-FD1), so the waiter goes on with its
+// file as on Linux. fcntl and ioctl show the program its own O_NONBLOCK view
+// of listeners libgreen made non-blocking (fd_table.h), and tell the fd
+// table's O_NONBLOCK cache of every change the program makes (INV-DESC).
+// Results follow libc's convention (-1 and errno), as the interposers return them.
+#include "io/fd_ops.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include "glibc/real.h"
+#include "io/fd_table.h"
+#include "io/file_lock.h"
+#include "sched/hub.h"
+#include "sched/netpoll.h"
+#include "sched/passthrough.h"
+
+namespace green {
+
+
+void fd_closing(int fd) {
+  if (this_hub()) {
+    PassThrough pt;
+    netpoll_close(fd);
+  }
+  forget_fd(fd);
+}
+
+int fd_getfl(int fd) {
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  if (fl >= 0 && listener_view(fd) == ListenerView::kBlocking) fl &= ~O_NONBLOCK;
+  return fl;
+}
+
+int fd_setfl(int fd, long fl) {
+  ListenerView v = listener_view(fd);
+  if (v == ListenerView::kNotOurs) {
+    int r = REAL(fcntl)(fd, F_SETFL, fl);
+    if (r == 0) desc_changed();
+    return r;
+  }
+  int r = REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
+  if (r == 0)
+    set_listener_view(fd, (fl & O_NONBLOCK) ? ListenerView::kNonBlocking
+                                                  : ListenerView::kBlocking);
+  return r;
+}
+
+int fd_fcntl(int (*real)(int, int, ...), int fd, int cmd, void* arg) {
+  switch (cmd) {
+    case F_GETFL:
+      return fd_getfl(fd);
+    case F_SETFL:
+      return fd_setfl(fd, reinterpret_cast<long>(arg));
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+      int r = real(fd, cmd, arg);
+      if (r >= 0) copy_fd(fd, r);
+      return r;
+    }
+    case F_SETLKW:
+    case F_OFD_SETLKW:
+      return fcntl_lock_wait(real, fd, cmd, arg);  // file_lock.cc
+    default:
+      return real(fd, cmd, arg);
+  }
+}
+
+
+// ioctl(fd, FIONBIO, arg) as the program sees it (its own view on
+// listeners libgreen made non-blocking).
+int fd_fionbio(int fd, void* arg) {
+  if (listener_view(fd) == ListenerView::kNotOurs) {
+    int r = REAL(ioctl)(fd, FIONBIO, arg);
+    if (r == 0) desc_changed();
+    return r;
+  }
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  if (fl < 0) return -1;
+  int r = REAL(ioctl)(fd, FIONBIO, arg);  // reports EFAULT for a bad pointer, as natively
+  if (r != 0) return r;
+  int on = *static_cast<int*>(arg);
+  REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
+  set_listener_view(fd, on ? ListenerView::kNonBlocking : ListenerView::kBlocking);
+  return 0;
+}
+
+void fd_closed(int fd) { netpoll_forget(fd); }
+
+}  // namespace green

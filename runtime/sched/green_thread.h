@@ -1,0 +1,87 @@
+// green_thread.h: struct Green, one green thread (internal to runtime/).
+//
+// Ownership: a Green belongs to its home hub and is touched only on that
+// hub's OS thread, except the fields marked otherwise. It is created by
+// spawn() (or adopt_current_thread() for an OS thread's first green thread)
+// and deleted by whoever ends it last: the hub for a detached thread, the
+// joiner otherwise.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "sched/context.h"
+#include "green.h"
+#include "os/spinlock.h"
+#include "sched/stack.h"
+
+namespace green {
+
+struct Hub;
+
+enum class GreenState : uint8_t {
+  kNew,       // spawned for another hub, on its way through that hub's inbox
+  kRunnable,  // in its hub's run queue
+  kRunning,   // on the CPU (hub->running == this)
+  kParked,    // waiting for one wake()
+  kExiting,   // finished; its hub will release the stack
+  kDead,      // stack released; waits to be joined (never when detached)
+};
+
+constexpr uint64_t kGreenMagic = 0x6e65657267696c67;  // "gligreen"
+
+struct Green {
+  uint64_t magic = kGreenMagic;    // first: lets a pthread_t be recognised
+  uint64_t id = 0;                 // constant; 1 = the first adopted thread
+  Hub* hub = nullptr;              // home hub; constant
+  GreenState state = GreenState::kRunnable;
+  WaitReason why = WaitReason::kTest;
+  Context ctx;
+  Stack stack;                     // empty for an adopted OS thread
+  void* (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+  void* result = nullptr;
+  char name[16] = {};
+
+  // Park/wake protocol (hub thread): park_seq counts completed parks; a
+  // wake for an older seq is stale. wake_result is what park() returns.
+  uint64_t park_seq = 0;
+  int wake_result = 0;
+  bool interruptible = false;      // the current park may end with -EINTR
+  bool restartable = false;        // ... but not after an SA_RESTART handler
+  // Signals sent to this green thread by pthread_kill and not yet acted on
+  // (any thread sets a bit, the hub clears it): a bit per signal, because
+  // the kernel keeps a pending set per thread, not one per process.
+  std::atomic<uint64_t> directed_signals{0};
+
+  // Its thread pointer (tcb.h): its own block at the top of its stack, or
+  // the OS thread's for an adopted thread. Set before it first runs.
+  char* tp = nullptr;
+  bool own_tcb = false;            // tp names a block of its own (tcb_free)
+  bool tcb_bound = false;          // tcb_bind() ran (hub thread)
+  int saved_errno = 0;             // an adopted thread's errno while the hub runs
+
+  Green* runq_next = nullptr;      // run-queue link (hub thread)
+  Green* all_prev = nullptr;       // the hub's list of its live green
+  Green* all_next = nullptr;       // threads (hub thread), for reports
+
+  // Cross-thread wake (any thread writes, the hub reads): at most one in
+  // flight, because every park has exactly one wake.
+  Green* inbox_next = nullptr;
+  uint64_t inbox_seq = 0;
+  int inbox_result = 0;
+
+  // Join state, guarded by join_lock (exit, join and detach may run on
+  // different OS threads).
+  SpinLock join_lock;
+  bool detached = false;
+  bool finished = false;
+  Green* joiner = nullptr;
+  uint64_t joiner_seq = 0;
+
+  // Owned by runtime/thread (its PosixThread: thread-specific values,
+  // cancellation, signal mask). Opaque here.
+  void* posix_data = nullptr;
+};
+
+}  // namespace green

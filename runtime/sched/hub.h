@@ -1,0 +1,111 @@
+// hub.h: one scheduler per OS thread (internal to runtime/).
+//
+// A hub owns a libuv loop, a FIFO run queue, a deadline heap driving one
+// timerfd, the fd watches of its green threads and a stack pool. It runs in
+// its own context: a green thread that parks switches to the hub, which
+// resumes the next ready green thread or waits in its epoll (netpoll_hub.h),
+// which watches its fds and the libuv loop.
+//
+// Threading: everything here is touched only on the hub's OS thread, except
+// inbox_ (any thread pushes; the hub drains) and the atomics in HubRegistry.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstddef>
+#include <vector>
+
+#include "sched/green_thread.h"
+#include "sched/timer.h"
+
+namespace green {
+
+struct FdWatch;
+
+constexpr int kSignals = 64;  // signal numbers 1..63 fit one 64-bit mask
+
+// Intrusive lock-free MPSC stack of Greens to wake: producers push with a
+// CAS; the hub takes the whole list and reverses it to FIFO order.
+class Inbox {
+ public:
+  void push(Green* g);     // any thread
+  Green* take_fifo();      // hub thread
+
+ private:
+  std::atomic<Green*> head_{nullptr};
+};
+
+struct Hub {
+  uv_loop_t loop;
+  int index = 0;                  // position in the process's hub list
+  unsigned long os_thread = 0;    // pthread_t of the OS thread running it
+  Context ctx;                    // the scheduler's own context
+  Stack ctx_stack;                // its stack; empty for a dedicated hub thread
+  Green* running = nullptr;       // the green thread on the CPU, or nullptr
+  Green* runq_head = nullptr;
+  Green* runq_tail = nullptr;
+  size_t runq_len = 0;
+  Inbox inbox;
+  uv_async_t inbox_async;         // wakes the hub when inbox gets an entry
+  Timers timers;
+  StackPool stacks;
+  std::vector<FdWatch*> watches;  // by fd number (netpoll.cc)
+  int epfd = -1;                  // the hub's own epoll (netpoll_hub.cc)
+  Green* all = nullptr;           // live green threads homed here
+  size_t n_green = 0;             // their number
+  size_t n_parked = 0;
+  size_t n_parked_external = 0;   // parked with an external WaitReason
+  size_t n_offloads = 0;          // offload() calls in flight
+  char* tp = nullptr;             // the OS thread's own thread pointer (tcb.h)
+  char* cur_tp = nullptr;         // the thread pointer now: h->tp or a green thread's
+  int hand_offs_left = 0;         // direct switches allowed before the hub runs
+
+  // Read by the GREEN_MONITOR_MS watchdog (monitor.cc) from its own thread;
+  // written only here, on the hub thread.
+  std::atomic<uint64_t> resumes{0};     // green threads resumed so far
+  std::atomic<Green*> on_cpu{nullptr};  // the green thread running, if any
+
+  // Signals noted by handlers on this OS thread (signal_delivery.cc); any thread
+  // (handlers, pthread_kill) writes, the hub reads.
+  uv_async_t signal_async;
+  std::atomic<uint64_t> signal_pending{0};
+  std::atomic<uint64_t> signal_restart{0};   // SA_RESTART, per signal
+  std::atomic<uint64_t> signal_directed{0};  // some green has this bit in directed_signals
+
+  void runq_push(Green* g);
+  Green* runq_pop();
+  void add_green(Green* g);       // joins the live list
+  void remove_green(Green* g);
+};
+
+// The calling OS thread's hub, or nullptr. Hub thread only by definition.
+Hub* this_hub();
+
+// Switches from the running green thread g (parked or queued by the
+// caller) to the next runnable one or to its hub; returns when g is
+// resumed. Keeps g's errno across (the hub may run on g's block).
+void switch_out(Green* g);
+
+// Hub-thread part of wake(): g must belong to hub.
+void wake_local(Hub* hub, Green* g, uint64_t seq, int result);
+
+// Starts a dedicated hub thread (GREEN_HUBS > 1); returns its hub.
+Hub* start_hub_thread(int index);
+
+// Registry of all hubs, for placement and the deadlock check.
+Hub* hub_at(int index);
+int hub_count();
+Hub* pick_hub_for_spawn(Hub* caller);
+
+// In a forked child (fork.cc): the registry holds only h (or nothing when
+// the fork came from a native thread), with `greens` live green threads.
+void registry_fork_child(Hub* h, long greens);
+
+
+// Hooks for shim/: called on the exiting green thread before it ends
+// (thread-specific data destructors), and with the final state.
+using ExitHook = void (*)(Green* g);
+void set_exit_hook(ExitHook hook);
+
+}  // namespace green

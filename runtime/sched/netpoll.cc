@@ -1,0 +1,236 @@
+#include "sched/netpoll.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <vector>
+
+#include "os/check.h"
+#include "sched/hub.h"
+#include "sched/netpoll_hub.h"
+
+namespace green {
+
+struct FdWaiter {
+  Green* g;
+  uint64_t seq;
+  int events;
+  FdWaiter* prev = nullptr;
+  FdWaiter* next = nullptr;
+  bool linked = false;
+};
+
+struct FdWatch {
+  int fd;                       // fd for the real calls (INV-FD1)
+  bool orphan = false;          // fd is our private dup; the program closed its number
+  bool armed = false;           // registered in the hub's epoll for fd at generation gen (INV-FD2)
+  uint32_t gen = 0;
+  int refs = 0;                 // FdRefs pinning this watch
+  FdWaiter* waiters = nullptr;
+};
+
+// Generation of each fd number (INV-FD2), bumped by netpoll_forget from any
+// thread: one lazily committed word per number. Numbers beyond the table
+// have no generation and register at every wait.
+constexpr size_t kGenFds = 1 << 20;
+
+static std::atomic<uint32_t>* gen_slot(int fd) {
+  static std::atomic<uint32_t>* table = [] {
+    void* m = mmap(nullptr, kGenFds * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return m == MAP_FAILED ? nullptr : static_cast<std::atomic<uint32_t>*>(m);
+  }();
+  if (fd < 0 || static_cast<size_t>(fd) >= kGenFds || !table) return nullptr;
+  return &table[fd];
+}
+
+void netpoll_forget(int fd) {
+  if (auto g = gen_slot(fd)) g->fetch_add(1, std::memory_order_release);
+}
+
+// Registers w's fd in the hub's epoll unless it already is for the file the
+// number names now (INV-FD2). The generation is read before the epoll_ctl:
+// a close racing with it leaves the watch armed at an old generation.
+static int arm(Hub* h, FdWatch* w) {
+  auto g = gen_slot(w->fd);
+  uint32_t gen = g ? g->load(std::memory_order_acquire) : 0;
+  if (w->armed && g && w->gen == gen) return 0;
+  int rc = netpoll_register(h, w->fd, w);
+  w->armed = rc == 0;
+  w->gen = gen;
+  return rc;
+}
+
+static void link_waiter(FdWatch* w, FdWaiter* x) {
+  x->prev = nullptr;
+  x->next = w->waiters;
+  if (w->waiters) w->waiters->prev = x;
+  w->waiters = x;
+  x->linked = true;
+}
+
+static void unlink_waiter(FdWatch* w, FdWaiter* x) {
+  if (!x->linked) return;
+  if (x->prev) x->prev->next = x->next;
+  else w->waiters = x->next;
+  if (x->next) x->next->prev = x->prev;
+  x->linked = false;
+}
+
+static FdWatch* watch_for(Hub* h, int fd) {
+  if (fd < 0) return nullptr;
+  if (static_cast<size_t>(fd) >= h->watches.size()) h->watches.resize(fd + 64, nullptr);
+  FdWatch*& slot = h->watches[fd];
+  if (!slot) slot = new FdWatch{fd};
+  return slot;
+}
+
+FdRef::FdRef(int fd) : w_(nullptr), fd_(fd) {}
+
+// Drops one pin; an orphan (the program closed its number) dies with its
+// last pin, closing our private dup.
+static void release_watch(FdWatch* w) {
+  if (--w->refs == 0 && w->orphan) {
+    netpoll_unregister(this_hub(), w->fd);
+    close(w->fd);
+    netpoll_forget(w->fd);
+    delete w;
+  }
+}
+
+FdRef::~FdRef() {
+  if (w_) release_watch(w_);
+}
+
+int FdRef::fd() const { return w_ ? w_->fd : fd_; }
+
+// Registers on the first wait and again only after the number was closed or
+// reused (arm, INV-FD2).
+int FdRef::wait(int events, Nanos deadline) {
+  Hub* h = this_hub();
+  Green* g = h->running;
+  if (!w_) {
+    w_ = watch_for(h, fd_);
+    if (!w_) return -EBADF;
+    w_->refs++;
+  }
+  int rc = arm(h, w_);
+  if (rc) return rc;
+  FdWaiter x{g, park_seq(g), events};
+  link_waiter(w_, &x);
+  ParkTimer t(g, -ETIMEDOUT);
+  if (deadline != kForever) {
+    t.deadline = deadline;
+    h->timers.add(&t);
+  }
+  g->interruptible = true;
+  int r = park(events & POLLOUT ? WaitReason::kIoWrite : WaitReason::kIoRead);
+  unlink_waiter(w_, &x);
+  h->timers.remove(&t);
+  return r;
+}
+
+int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
+  Hub* h = this_hub();
+  Green* g = h->running;
+  std::vector<FdWaiter> waiters(n, FdWaiter{g, park_seq(g), 0});
+  std::vector<FdWatch*> watches(n, nullptr);
+  for (size_t i = 0; i < n; i++) {
+    FdWatch* w = watch_for(h, fds[i].fd);
+    if (!w || arm(h, w) != 0) continue;
+    w->refs++;
+    watches[i] = w;
+    waiters[i].events = fds[i].events;
+    link_waiter(w, &waiters[i]);
+  }
+  ParkTimer t(g, -ETIMEDOUT);
+  if (deadline != kForever) {
+    t.deadline = deadline;
+    h->timers.add(&t);
+  }
+  g->interruptible = true;
+  int r = park(WaitReason::kIoRead);
+  h->timers.remove(&t);
+  for (size_t i = 0; i < n; i++) {
+    if (!watches[i]) continue;
+    unlink_waiter(watches[i], &waiters[i]);
+    release_watch(watches[i]);
+  }
+  return r;
+}
+
+// Dispatcher side: an epoll event for w. Hub context.
+void netpoll_dispatch(FdWatch* w, uint32_t ev) {
+  int bits = static_cast<int>(ev) & (POLLIN | POLLOUT | POLLPRI | POLLERR | POLLHUP | POLLRDHUP);
+  if (bits & POLLRDHUP) bits |= POLLIN;
+  for (FdWaiter* x = w->waiters; x;) {
+    FdWaiter* next = x->next;
+    int hit = bits & (x->events | POLLERR | POLLHUP);
+    if (hit) {
+      unlink_waiter(w, x);
+      wake(x->g, x->seq, hit);
+    }
+    x = next;
+  }
+}
+
+// Lowest number for private dups: high, so the program's own next fd
+// numbers stay the ones it would get natively.
+static int private_fd_base() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 1024;
+  return static_cast<int>(rl.rlim_cur * 3 / 4);
+}
+
+// The waiters' stacks belong to green threads that did not survive the fork;
+// watches stay, disarmed: the new epoll has no registrations. Orphans are
+// reachable only from those waiters' FdRefs: their dups stay open, CLOEXEC.
+int netpoll_fork_child(Hub* h) {
+  for (FdWatch* w : h->watches)
+    if (w) {
+      w->waiters = nullptr;
+      w->refs = 0;
+      w->armed = false;
+    }
+  return netpoll_reopen(h);
+}
+
+void netpoll_close(int fd) {
+  netpoll_forget(fd);
+  Hub* h = this_hub();
+  if (!h || fd < 0 || static_cast<size_t>(fd) >= h->watches.size() || !h->watches[fd]) return;
+  FdWatch* w = h->watches[fd];
+  h->watches[fd] = nullptr;
+  netpoll_unregister(h, fd);
+  if (w->refs == 0) {
+    delete w;
+    return;
+  }
+  int priv = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_base());
+  if (priv < 0) priv = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  GREEN_CHECK(priv >= 0, "no fd left to keep a waited-on file open across close()");
+  w->fd = priv;
+  w->orphan = true;
+  w->armed = false;
+  if (arm(h, w) == 0) {
+    // The waiters parked on the old number: re-check readiness on the dup.
+    netpoll_dispatch(w, POLLIN | POLLOUT);
+  }
+}
+
+}  // namespace green
+
+namespace green {
+
+int wait_fd(int fd, int events, Nanos deadline) {
+  FdRef ref(fd);
+  return ref.wait(events, deadline);
+}
+
+}  // namespace green

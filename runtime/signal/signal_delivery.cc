@@ -1,0 +1,89 @@
+#include "signal/signal_delivery.h"
+
+#include <csignal>
+
+#include "sched/hub.h"
+
+namespace green {
+
+static BlocksSignal g_blocks = nullptr;  // set once at start-up
+
+void set_blocks_signal(BlocksSignal query) { g_blocks = query; }
+
+void set_park_restartable(bool restartable) { this_hub()->running->restartable = restartable; }
+
+void signal_direct(Green* g, int sig) {
+  if (sig <= 0 || sig >= kSignals) return;
+  uint64_t bit = uint64_t(1) << sig;
+  g->directed_signals.fetch_or(bit, std::memory_order_release);
+  g->hub->signal_directed.fetch_or(bit, std::memory_order_release);
+}
+
+static thread_local uint64_t t_noted __attribute__((tls_model("initial-exec")));
+
+uint64_t signals_noted_here() { return t_noted; }
+
+void signal_note(int sig, bool restart) {
+  t_noted++;
+  Hub* h = this_hub();
+  if (!h) h = hub_at(0);
+  if (!h || sig <= 0 || sig >= kSignals) return;
+  uint64_t bit = uint64_t(1) << sig;
+  if (restart) h->signal_restart.fetch_or(bit, std::memory_order_relaxed);
+  else h->signal_restart.fetch_and(~bit, std::memory_order_relaxed);
+  h->signal_pending.fetch_or(bit, std::memory_order_release);
+  uv_async_send(&h->signal_async);
+}
+
+static bool blocks(Green* g, int sig) { return g_blocks && g_blocks(g, sig); }
+
+// The kernel's choice (complete_signal in kernel/signal.c): the main thread
+// if it does not block the signal, else another thread that does not.
+// Among green threads: the first green thread (id 1) first, then the lowest id.
+static Green* signal_target(Hub* h, int sig) {
+  Green* best = nullptr;
+  for (Green* g = h->all; g; g = g->all_next) {
+    if (blocks(g, sig)) continue;
+    if (g->id == 1) return g;
+    if (!best || g->id < best->id) best = g;
+  }
+  return best;
+}
+
+static void interrupt_park(Green* g, bool restart) {
+  if (g->state != GreenState::kParked || !g->interruptible) return;
+  if (restart && g->restartable) return;
+  interrupt(g);
+}
+
+// Every green thread a pthread_kill named gets its own interruption, as
+// every thread natively takes its own pending signal.
+static void deliver_directed(Hub* h, int sig, bool restart) {
+  uint64_t bit = uint64_t(1) << sig;
+  for (Green* g = h->all; g; g = g->all_next)
+    if (g->directed_signals.fetch_and(~bit, std::memory_order_acq_rel) & bit)
+      interrupt_park(g, restart);
+}
+
+static void deliver(Hub* h, int sig, bool restart) {
+  uint64_t bit = uint64_t(1) << sig;
+  if (h->signal_directed.fetch_and(~bit, std::memory_order_acq_rel) & bit)
+    return deliver_directed(h, sig, restart);
+  if (Green* g = signal_target(h, sig)) interrupt_park(g, restart);
+}
+
+static void on_signal_async(uv_async_t* a) {
+  auto h = static_cast<Hub*>(a->data);
+  uint64_t pending = h->signal_pending.exchange(0, std::memory_order_acquire);
+  uint64_t restart = h->signal_restart.load(std::memory_order_relaxed);
+  for (int sig = 1; sig < kSignals; sig++)
+    if (pending & (uint64_t(1) << sig)) deliver(h, sig, restart & (uint64_t(1) << sig));
+}
+
+int signal_hub_init(Hub* h) {
+  int rc = uv_async_init(&h->loop, &h->signal_async, on_signal_async);
+  h->signal_async.data = h;
+  return rc;
+}
+
+}  // namespace green

@@ -1,0 +1,27 @@
+// start.cc: the runtime's start-up, in layer order (green.h: start()).
+//
+// Settings first (a bad GREEN_* value stops the program before anything
+// runs), then the real libc functions, the pthread layer's hooks into the
+// scheduler, the calling thread adopted as green thread 1 of hub 0, the
+// other hubs (GREEN_HUBS > 1) and the watchdog (GREEN_MONITOR_MS).
+#include "config/config.h"
+#include "glibc/real.h"
+#include "green.h"
+#include "sched/hub.h"
+#include "sched/monitor.h"
+#include "signal/masks.h"
+#include "thread/posix_thread.h"
+
+namespace green {
+
+void start() {
+  config_load();
+  real::resolve_all();
+  set_exit_hook(on_green_exit);
+  signal_state_init();
+  adopt_current_thread();
+  for (int i = 1; i < config().hubs; i++) start_hub_thread(i);
+  monitor_start();
+}
+
+}  // namespace green

@@ -1,0 +1,75 @@
+// fd.cc: close, dup, dup2, dup3, fcntl, ioctl(FIONBIO), setsockopt: the
+// fd state follows every change (runtime/io/fd_ops.h).
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include <cstdarg>
+
+#include "boundary.h"
+#include "io/fd_ops.h"
+#include "io/fd_table.h"
+#include "io/fd_view.h"
+
+// The second forget covers a wait on another hub that registered the file
+// between the first one and the real close (INV-FD2).
+GREEN_EXPORT int close(int fd) {
+  green::fd_closing(fd);
+  int r = REAL(close)(fd);
+  green::fd_closed(fd);
+  return r;
+}
+
+GREEN_EXPORT int dup2(int oldfd, int newfd) {
+  if (oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0) green::fd_closing(newfd);
+  int r = REAL(dup2)(oldfd, newfd);
+  if (r >= 0 && oldfd != newfd) green::copy_fd(oldfd, newfd);
+  return r;
+}
+
+GREEN_EXPORT int dup3(int oldfd, int newfd, int flags) {
+  if (oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0) green::fd_closing(newfd);
+  int r = REAL(dup3)(oldfd, newfd, flags);
+  if (r >= 0) green::copy_fd(oldfd, newfd);
+  return r;
+}
+
+// fcntl's third argument is an int, a long or a pointer; on every Linux ABI
+// they are passed alike, so it travels as a void*.
+GREEN_EXPORT int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  return green::fd_fcntl(REAL(fcntl), fd, cmd, arg);
+}
+
+GREEN_EXPORT int fcntl64(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  return green::fd_fcntl(REAL(fcntl64), fd, cmd, arg);
+}
+
+GREEN_EXPORT int ioctl(int fd, unsigned long req, ...) {
+  va_list ap;
+  va_start(ap, req);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  if (req != FIONBIO) return REAL(ioctl)(fd, req, arg);
+  return green::fd_fionbio(fd, arg);
+}
+
+GREEN_EXPORT int dup(int fd) {
+  int r = REAL(dup)(fd);
+  if (r >= 0) green::copy_fd(fd, r);
+  return r;
+}
+
+// Any thread, any time: the fd state must hear of every timeout change
+// (INV-DESC in io/fd_table.h).
+GREEN_EXPORT int setsockopt(int fd, int level, int opt, const void* val, socklen_t len) {
+  int r = REAL(setsockopt)(fd, level, opt, val, len);
+  if (r == 0) green::note_setsockopt(level, opt);
+  return r;
+}

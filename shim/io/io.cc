@@ -1,0 +1,221 @@
+// io.cc: read/write and the socket send/receive family.
+//
+// Each interposer passes through off green threads; on a green thread it is
+// block_on() (io_wait.h) over a non-blocking attempt:
+//   read/write/readv/writev  preadv2/pwritev2 with RWF_NOWAIT: per call, so
+//                            the file description's flags never change
+//                            (DESIGN rule 4); where the file does not support
+//                            it (EOPNOTSUPP: ttys, eventfds), readiness then
+//                            the call
+//   recv*/send*              the same call with MSG_DONTWAIT
+// Reads of regular files and block devices: file_io.cc (page cache inline,
+// the rest on the pool); their writes run inline.
+// A blocking write of n bytes to a pipe or a stream socket natively returns
+// only when all n are written (or a signal or timeout cuts it short), so the
+// write family loops over partial writes (write_all()).
+#include <sys/uio.h>
+
+#include <cstring>
+#include <vector>
+
+#include "boundary.h"
+#include "io/io_wait.h"
+#include "thread/cancel.h"
+#include "io/file_read.h"
+#include "io/user_memory.h"
+
+namespace {
+
+ssize_t neg(ssize_t r) { return r < 0 ? -errno : r; }
+bool unsupported(int e) { return e == EOPNOTSUPP || e == ENOSYS; }
+
+ssize_t readv_attempt(int fd, const iovec* iov, int n, bool may_block) {
+  if (may_block) return neg(REAL(readv)(fd, iov, n));
+  ssize_t r = preadv2(fd, iov, n, -1, RWF_NOWAIT);
+  if (r >= 0 || !unsupported(errno)) return neg(r);
+  return green::when_ready(fd, POLLIN, [&] { return neg(REAL(readv)(fd, iov, n)); });
+}
+
+ssize_t writev_attempt(int fd, const iovec* iov, int n, bool may_block) {
+  if (may_block) return neg(REAL(writev)(fd, iov, n));
+  ssize_t r = pwritev2(fd, iov, n, -1, RWF_NOWAIT);
+  if (r >= 0 || !unsupported(errno)) return neg(r);
+  return green::when_ready(fd, POLLOUT, [&] { return neg(REAL(writev)(fd, iov, n)); });
+}
+
+// Drops the first `done` bytes from an iovec array (a private copy).
+void advance(std::vector<iovec>& v, size_t& first, size_t done) {
+  while (done > 0 && first < v.size()) {
+    size_t take = done < v[first].iov_len ? done : v[first].iov_len;
+    v[first].iov_base = static_cast<char*>(v[first].iov_base) + take;
+    v[first].iov_len -= take;
+    done -= take;
+    if (v[first].iov_len == 0) first++;
+  }
+}
+
+size_t total_len(const iovec* iov, int n) {
+  size_t t = 0;
+  for (int i = 0; i < n; i++) t += iov[i].iov_len;
+  return t;
+}
+
+// Keeps writing after a partial write, as a blocking write does. chunk(iov,
+// n) is one block_on() over what is left; a failure after some progress
+// returns the progress, as natively.
+// The iovecs are read only after the kernel accepted them (a bad pointer
+// is the kernel's EFAULT, not our crash).
+template <class Chunk>
+ssize_t write_all(int fd, const iovec* iov, int n, Chunk chunk) {
+  ssize_t r = chunk(iov, n);
+  if (r < 0) return r;
+  size_t want = total_len(iov, n);
+  if (static_cast<size_t>(r) >= want) return r;
+  if (green::fd_kind(fd) != green::FdKind::kPollable || green::user_nonblocking(fd)) return r;
+  std::vector<iovec> rest(iov, iov + n);
+  size_t first = 0, done = 0;
+  while (r >= 0) {
+    done += static_cast<size_t>(r);
+    if (done >= want || r == 0) break;
+    advance(rest, first, static_cast<size_t>(r));
+    r = chunk(rest.data() + first, static_cast<int>(rest.size() - first));
+  }
+  return done > 0 ? static_cast<ssize_t>(done) : r;
+}
+
+bool stream_socket(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+}  // namespace
+
+GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
+  if (!green::intercepting()) return REAL(read)(fd, buf, n);
+  green::CancelPoint cp;
+  iovec v{buf, n};
+  if (green::fd_kind(fd) == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, &v, 1, -1));
+  return shim::syscall_ret(green::block_on(fd, POLLIN, false, [&](int f, bool mb) {
+    return mb ? neg(REAL(read)(f, buf, n)) : readv_attempt(f, &v, 1, false);
+  }));
+}
+
+GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
+  if (!green::intercepting()) return REAL(readv)(fd, iov, n);
+  green::CancelPoint cp;
+  if (green::fd_kind(fd) == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, iov, n, -1));
+  return shim::syscall_ret(green::block_on(fd, POLLIN, false, [&](int f, bool mb) {
+    return readv_attempt(f, iov, n, mb);
+  }));
+}
+
+GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
+  if (!green::intercepting()) return REAL(writev)(fd, iov, n);
+  green::CancelPoint cp;
+  return shim::syscall_ret(write_all(fd, iov, n, [&](const iovec* v, int k) {
+    return green::block_on(fd, POLLOUT, false, [&](int f, bool mb) { return writev_attempt(f, v, k, mb); });
+  }));
+}
+
+GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
+  if (!green::intercepting()) return REAL(write)(fd, buf, n);
+  green::CancelPoint cp;
+  iovec v{const_cast<void*>(buf), n};
+  return shim::syscall_ret(write_all(fd, &v, 1, [&](const iovec* w, int k) {
+    return green::block_on(fd, POLLOUT, false, [&](int f, bool mb) {
+      return mb && k == 1 ? neg(REAL(write)(f, w->iov_base, w->iov_len)) : writev_attempt(f, w, k, mb);
+    });
+  }));
+}
+
+GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* from, socklen_t* len) {
+  if (!green::intercepting()) return REAL(recvfrom)(fd, buf, n, flags, from, len);
+  green::CancelPoint cp;
+  bool nowait = flags & MSG_DONTWAIT;
+  auto once = [&](char* b, size_t k) {
+    return green::block_on(fd, POLLIN, nowait, [&](int f, bool mb) {
+      return neg(REAL(recvfrom)(f, b, k, mb ? flags : flags | MSG_DONTWAIT, from, len));
+    });
+  };
+  ssize_t r = once(static_cast<char*>(buf), n);
+  if (!(flags & MSG_WAITALL) || nowait || r <= 0 || static_cast<size_t>(r) >= n || !stream_socket(fd))
+    return shim::syscall_ret(r);
+  size_t done = static_cast<size_t>(r);
+  while (done < n) {
+    r = once(static_cast<char*>(buf) + done, n - done);
+    if (r <= 0) break;
+    done += static_cast<size_t>(r);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+GREEN_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
+  if (!green::intercepting()) return REAL(recv)(fd, buf, n, flags);
+  green::CancelPoint cp;
+  return recvfrom(fd, buf, n, flags, nullptr, nullptr);
+}
+
+GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
+  if (!green::intercepting()) return REAL(recvmsg)(fd, msg, flags);
+  green::CancelPoint cp;
+  return shim::syscall_ret(green::block_on(fd, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+    return neg(REAL(recvmsg)(f, msg, mb ? flags : flags | MSG_DONTWAIT));
+  }));
+}
+
+GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespec* timeout) {
+  if (!green::intercepting() || timeout) return REAL(recvmmsg)(fd, v, n, flags, timeout);
+  green::CancelPoint cp;
+  return static_cast<int>(shim::syscall_ret(green::block_on(fd, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+    return neg(REAL(recvmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT, nullptr));
+  })));
+}
+
+GREEN_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* to, socklen_t len) {
+  if (!green::intercepting()) return REAL(sendto)(fd, buf, n, flags, to, len);
+  green::CancelPoint cp;
+  bool nowait = flags & MSG_DONTWAIT;
+  iovec v{const_cast<void*>(buf), n};
+  return shim::syscall_ret(write_all(fd, &v, nowait ? 0 : 1, [&](const iovec* w, int k) {
+    const iovec& c = k ? *w : v;
+    return green::block_on(fd, POLLOUT, nowait, [&](int f, bool mb) {
+      return neg(REAL(sendto)(f, c.iov_base, c.iov_len, mb ? flags : flags | MSG_DONTWAIT, to, len));
+    });
+  }));
+}
+
+GREEN_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
+  if (!green::intercepting()) return REAL(send)(fd, buf, n, flags);
+  green::CancelPoint cp;
+  return sendto(fd, buf, n, flags, nullptr, 0);
+}
+
+GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+  if (!green::intercepting()) return REAL(sendmsg)(fd, msg, flags);
+  green::CancelPoint cp;
+  bool nowait = flags & MSG_DONTWAIT;
+  msghdr m;
+  if (green::copy_in(&m, msg, sizeof m)) return shim::syscall_ret(-EFAULT);
+  return shim::syscall_ret(write_all(fd, msg->msg_iov, nowait ? 0 : static_cast<int>(msg->msg_iovlen),
+                                     [&](const iovec* w, int k) {
+    if (k) {
+      m.msg_iov = const_cast<iovec*>(w);
+      m.msg_iovlen = static_cast<size_t>(k);
+    }
+    ssize_t r = green::block_on(fd, POLLOUT, nowait, [&](int f, bool mb) {
+      return neg(REAL(sendmsg)(f, &m, mb ? flags : flags | MSG_DONTWAIT));
+    });
+    m.msg_control = nullptr;  // ancillary data goes with the first chunk only
+    m.msg_controllen = 0;
+    return r;
+  }));
+}
+
+GREEN_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int n, int flags) {
+  if (!green::intercepting()) return REAL(sendmmsg)(fd, v, n, flags);
+  green::CancelPoint cp;
+  return static_cast<int>(shim::syscall_ret(green::block_on(fd, POLLOUT, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+    return neg(REAL(sendmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT));
+  })));
+}

@@ -1,0 +1,103 @@
+// socket.cc: accept, connect, listen.
+//
+// accept: on a listener libgreen owns (fd_table.h) the description is
+// already non-blocking; on any other (inherited) listener, readiness first.
+// connect: the non-blocking dance with the socket's own flags restored at
+// once (an unconnected socket is this process's alone): EINPROGRESS, park
+// until writable (SO_SNDTIMEO bounds it, after which connect fails with
+// EINPROGRESS as the kernel's does), then SO_ERROR is the result.
+#include <fcntl.h>
+
+#include "boundary.h"
+#include "io/io_wait.h"
+#include "thread/cancel.h"
+
+namespace {
+
+int neg(int r) { return r < 0 ? -errno : r; }
+
+// A socket that is not listening (or not a stream socket) makes accept fail
+// at once; only a real listener can block.
+bool listening(int fd) {
+  int on = 0;
+  socklen_t len = sizeof on;
+  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
+int accept_attempt(int fd, sockaddr* a, socklen_t* l, int flags, bool may_block) {
+  if (may_block || green::listener_view(fd) != green::ListenerView::kNotOurs || !listening(fd))
+    return neg(REAL(accept4)(fd, a, l, flags));
+  return static_cast<int>(green::when_ready(fd, POLLIN, [&] { return neg(REAL(accept4)(fd, a, l, flags)); }));
+}
+
+// A native thread accepting on a listener libgreen made non-blocking must
+// still block when the program's view says blocking.
+int accept_native(int fd, sockaddr* a, socklen_t* l, int flags) {
+  for (;;) {
+    int r = REAL(accept4)(fd, a, l, flags);
+    if (r >= 0 || errno != EAGAIN || green::listener_view(fd) != green::ListenerView::kBlocking) return r;
+    pollfd p{fd, POLLIN, 0};
+    REAL(poll)(&p, 1, -1);
+  }
+}
+
+int green_accept(int fd, sockaddr* a, socklen_t* l, int flags) {
+  if (!green::intercepting()) return accept_native(fd, a, l, flags);
+  green::CancelPoint cp;
+  int r = static_cast<int>(shim::syscall_ret(green::block_on(fd, POLLIN, false, [&](int f, bool mb) {
+    return static_cast<ssize_t>(accept_attempt(f, a, l, flags, mb));
+  })));
+  if (r >= 0) green::fresh_fd(r, green::FdKind::kPollable, flags & SOCK_NONBLOCK);
+  return r;
+}
+
+// One connect() on a blocking socket made non-blocking just for the call
+// (its own flags are back before we return): 0, -EINPROGRESS/-EALREADY
+// (in progress), or the connect error. The flip is private: no O_NONBLOCK
+// view is learnt while it lasts (fd_table.h).
+int connect_once(int fd, const sockaddr* a, socklen_t len, int fl) {
+  green::begin_private_flip();
+  REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
+  int r = REAL(connect)(fd, a, len);
+  int e = errno;
+  REAL(fcntl)(fd, F_SETFL, fl);
+  green::end_private_flip();
+  return r == 0 ? 0 : -e;
+}
+
+}  // namespace
+
+GREEN_EXPORT int accept(int fd, sockaddr* a, socklen_t* l) { return green_accept(fd, a, l, 0); }
+
+GREEN_EXPORT int accept4(int fd, sockaddr* a, socklen_t* l, int flags) { return green_accept(fd, a, l, flags); }
+
+// Connecting again once the socket is writable is how the kernel reports
+// the outcome (0, or the error), and it moves the socket to "connected", so a
+// later connect() by the program gets EISCONN exactly as natively.
+GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
+  if (!green::intercepting()) return REAL(connect)(fd, a, len);
+  green::CancelPoint cp;
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  if (fl < 0 || (fl & O_NONBLOCK)) return REAL(connect)(fd, a, len);
+  int r = connect_once(fd, a, len, fl);
+  if (r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
+  green::Nanos deadline = green::socket_deadline(fd, POLLOUT);
+  green::FdRef ref(fd);
+  for (;;) {
+    int w = ref.wait(POLLOUT, deadline);
+    if (w == -ETIMEDOUT) return shim::syscall_ret(-EINPROGRESS);
+    if (w == -EINTR) return shim::syscall_ret(-EINTR);
+    r = connect_once(ref.fd(), a, len, fl);
+    if (r == -EISCONN) return 0;
+    if (r != -EALREADY && r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
+  }
+}
+
+GREEN_EXPORT int listen(int fd, int backlog) {
+  int r = REAL(listen)(fd, backlog);
+  if (r != 0 || green::listener_view(fd) != green::ListenerView::kNotOurs) return r;
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  if (fl >= 0 && !(fl & O_NONBLOCK) && REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+    green::set_listener_view(fd, green::ListenerView::kBlocking);
+  return 0;
+}

@@ -1,0 +1,96 @@
+// syscall.cc: syscall(SYS_futex, ...), as C++ (std::atomic::wait) and Rust
+// (Mutex, Condvar, park) runtimes call it.
+//
+// FUTEX_WAIT / FUTEX_WAIT_BITSET from a green thread go to the futex layer
+// (sync_futex.h: the lot, or a real wait off the hub for shared memory);
+// FUTEX_WAKE / FUTEX_WAKE_BITSET from ANY thread wake green waiters too, so
+// a native waker finds them. Every other call and futex op passes through
+// with all six arguments (FUTEX_REQUEUE and friends move kernel waiters
+// only: README, limitations).
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+#include <cstdarg>
+#include <cstdint>
+
+#include "boundary.h"
+#include "io/deadline.h"
+#include "io/fd_view.h"
+#include "sync/futex.h"
+#include "io/user_memory.h"
+
+namespace {
+
+struct FutexArgs {
+  uint32_t* addr;
+  int op;
+  uint32_t val;
+  const timespec* ts;
+  uint32_t val3;
+};
+
+int command(int op) { return op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME); }
+bool is_shared(int op) { return !(op & FUTEX_PRIVATE_FLAG); }
+
+// The deadline of a wait: FUTEX_WAIT's timeout is relative, FUTEX_WAIT_BITSET's
+// absolute on CLOCK_MONOTONIC (or CLOCK_REALTIME with the flag). -errno if bad.
+int wait_deadline(const FutexArgs& a, green::Nanos* out) {
+  *out = green::kForever;
+  if (!a.ts) return 0;
+  timespec t;
+  if (green::copy_in(&t, a.ts, sizeof t)) return -EFAULT;
+  if (!green::timespec_valid(t)) return -EINVAL;
+  if (command(a.op) == FUTEX_WAIT) {
+    *out = green::deadline_after(t);
+    return 0;
+  }
+  clockid_t clock = (a.op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+  return green::deadline_from_abstime(clock, &t, out);
+}
+
+long green_wait(const FutexArgs& a) {
+  uint32_t bits = command(a.op) == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : a.val3;
+  if (bits == 0) return -EINVAL;
+  green::Nanos deadline;
+  if (int rc = wait_deadline(a, &deadline)) return rc;
+  return green::futex_wait(a.addr, a.val, deadline, bits, is_shared(a.op), green::WaitReason::kFutex);
+}
+
+long wake(const FutexArgs& a) {
+  uint32_t bits = command(a.op) == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : a.val3;
+  if (bits == 0 || static_cast<int>(a.val) < 0) return -EINVAL;
+  return green::futex_wake(a.addr, static_cast<int>(a.val), bits, is_shared(a.op));
+}
+
+// -ENOSYS: not ours, pass it through.
+long futex(const FutexArgs& a) {
+  switch (command(a.op)) {
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+      return wake(a);
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+      return green::intercepting() ? green_wait(a) : -ENOSYS;
+    default:
+      return -ENOSYS;
+  }
+}
+
+}  // namespace
+
+GREEN_EXPORT long syscall(long number, ...) {
+  va_list ap;
+  va_start(ap, number);
+  long a[6];
+  for (long& x : a) x = va_arg(ap, long);
+  va_end(ap);
+  if (number == SYS_futex) {
+    FutexArgs f{reinterpret_cast<uint32_t*>(a[0]), static_cast<int>(a[1]), static_cast<uint32_t>(a[2]),
+                reinterpret_cast<const timespec*>(a[3]), static_cast<uint32_t>(a[5])};
+    long r = futex(f);
+    if (r != -ENOSYS) return shim::syscall_ret(r);
+  }
+  long r = REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  green::note_raw_syscall(number, a, r);  // fd_view.cc
+  return r;
+}
