@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "glibc/real.h"
-#include "io/fd_table.h"
+#include "io/fd_state.h"
 #include "io/file_lock.h"
 #include "sched/hub.h"
 #include "sched/netpoll.h"
@@ -32,12 +32,12 @@ void fd_closing(int fd) {
 
 int fd_getfl(int fd) {
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
-  if (fl >= 0 && listener_view(fd) == ListenerView::kBlocking) fl &= ~O_NONBLOCK;
+  if (fl >= 0 && fd_peek(fd).view() == ListenerView::kBlocking) fl &= ~O_NONBLOCK;
   return fl;
 }
 
 int fd_setfl(int fd, long fl) {
-  ListenerView v = listener_view(fd);
+  ListenerView v = fd_peek(fd).view();
   if (v == ListenerView::kNotOurs) {
     int r = REAL(fcntl)(fd, F_SETFL, fl);
     if (r == 0) desc_changed();
@@ -74,7 +74,7 @@ int fd_fcntl(int (*real)(int, int, ...), int fd, int cmd, void* arg) {
 // ioctl(fd, FIONBIO, arg) as the program sees it (its own view on
 // listeners libgreen made non-blocking).
 int fd_fionbio(int fd, void* arg) {
-  if (listener_view(fd) == ListenerView::kNotOurs) {
+  if (fd_peek(fd).view() == ListenerView::kNotOurs) {
     int r = REAL(ioctl)(fd, FIONBIO, arg);
     if (r == 0) desc_changed();
     return r;
@@ -89,6 +89,6 @@ int fd_fionbio(int fd, void* arg) {
   return 0;
 }
 
-void fd_closed(int fd) { netpoll_forget(fd); }
+void fd_closed(int fd) { forget_fd(fd); }
 
 }  // namespace green

@@ -2,8 +2,8 @@
 // its O_NONBLOCK (user_nonblocking) and its socket timeouts (socket_deadline),
 // kept current by every change the program makes (note_setsockopt, note_raw_syscall).
 //
-// Both are asked of the kernel once per number and cached in the fd table
-// (fd_table.h, INV-DESC), so a read that would block costs no fcntl or
+// Both are asked of the kernel once per number and cached in the fd state
+// (fd_state.h, INV-DESC), so a read that would block costs no fcntl or
 // getsockopt. Only a socket that has a timeout asks getsockopt at each wait,
 // for its value.
 #include "io/fd_view.h"
@@ -13,7 +13,8 @@
 #include <sys/syscall.h>
 
 #include "io/deadline.h"
-#include "io/io_wait.h"
+#include "glibc/real.h"
+#include "io/fd_state.h"
 
 namespace {
 
@@ -47,10 +48,11 @@ void note_setsockopt(int level, int opt) {
   if (timeout_option(level, opt)) desc_changed();
 }
 
-bool user_nonblocking(int fd) {
-  ListenerView v = listener_view(fd);
+bool user_nonblocking(const FdState& st) {
+  int fd = st.fd;
+  ListenerView v = st.view();
   if (v != ListenerView::kNotOurs) return v == ListenerView::kNonBlocking;
-  int c = desc_cached(fd, DescBit::kNonBlock);
+  int c = st.desc(DescBit::kNonBlock);
   if (c >= 0) return c;
   DescSnapshot s = desc_snapshot();
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
@@ -59,11 +61,12 @@ bool user_nonblocking(int fd) {
   return fl & O_NONBLOCK;
 }
 
-green::Nanos socket_deadline(int fd, int events) {
-  if (known_not_socket(fd)) return green::kForever;  // no SO_RCVTIMEO on a pipe or tty
+Nanos socket_deadline(const FdState& st, int events) {
+  int fd = st.fd;
+  if (st.not_socket()) return kForever;  // no SO_RCVTIMEO on a pipe or tty
   bool in = events & POLLIN;
   DescBit b = in ? DescBit::kRcvTimeo : DescBit::kSndTimeo;
-  int c = desc_cached(fd, b);
+  int c = st.desc(b);
   if (c == 0) return green::kForever;
   DescSnapshot s = desc_snapshot();
   timeval tv;

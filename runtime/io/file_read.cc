@@ -41,7 +41,7 @@
 #include <vector>
 
 #include "glibc/real.h"
-#include "io/fd_table.h"
+#include "io/fd_state.h"
 #include "io/offload_call.h"
 
 namespace {

@@ -78,8 +78,8 @@
 #include "glibc/real.h"
 #include "sched/passthrough.h"
 #include "thread/cancel.h"
-#include "io/fd_table.h"
-#include "io/io_wait.h"
+#include "io/fd_state.h"
+#include "io/wait.h"
 #include "sched/netpoll.h"
 #include "io/offload_call.h"
 #include "signal/signal_delivery.h"
@@ -88,14 +88,6 @@ namespace green::stdio {
 namespace {
 
 constexpr size_t kChunk = PIPE_BUF;
-
-class ErrnoKeeper {
- public:
-  ~ErrnoKeeper() { errno = saved_; }
-
- private:
-  int saved_ = errno;
-};
 
 // Waits until fd is ready for events the way a blocking call on it waits.
 // 0: make the call now (ready, hung up, an error the call will report, or
@@ -107,19 +99,13 @@ class ErrnoKeeper {
 int wait_ready(int fd, int events) {
   ErrnoKeeper keep;
   CancelPoint cp;
-  pollfd p{fd, static_cast<short>(events), 0};
-  if (REAL(poll)(&p, 1, 0) != 0) return 0;
-  if (user_nonblocking(fd)) return 0;
-  green::Nanos deadline = socket_deadline(fd, events);
-  green::FdRef ref(fd);
+  if (ready_now(fd, events) != 0) return 0;
+  BlockingWait w(fd_state(fd), events);
+  if (w.program_nonblocking()) return 0;
   for (;;) {
-    green::set_park_restartable(deadline == green::kForever);
-    int w = ref.wait(events, deadline);
-    if (w == -ETIMEDOUT) return -EAGAIN;
-    if (w == -EINTR) return -EINTR;
-    if (w < 0) return 0;
-    p.revents = 0;
-    if (REAL(poll)(&p, 1, 0) != 0) return 0;  // else another green thread took it
+    int x = w.wait();
+    if (x == -EAGAIN || x == -EINTR) return x;
+    if (x < 0 || ready_now(fd, events) != 0) return 0;  // else another green thread took it
   }
 }
 
@@ -199,7 +185,7 @@ bool take_green_path(FILE* f) {
   bool green = false;
   if (f->_mode <= 0 && f->_fileno >= 0) {
     ErrnoKeeper keep;
-    green = fd_kind(f->_fileno) == FdKind::kPollable;
+    green = fd_state(f->_fileno).pollable();
   }
   if (!green) stdio_wait_unlocked(f);
   return green;

@@ -12,7 +12,7 @@
 #include "glibc/real.h"
 #include "sched/passthrough.h"
 #include "config/config.h"
-#include "io/fd_table.h"
+#include "io/fd_state.h"
 #include "green.h"
 #include "signal/masks.h"
 
@@ -33,7 +33,7 @@ size_t fd_limit() {
 void set_listeners_nonblocking(bool on) {
   size_t n = fd_limit();
   for (size_t fd = 0; fd < n; fd++) {
-    if (listener_view(static_cast<int>(fd)) != ListenerView::kBlocking) continue;
+    if (fd_peek(static_cast<int>(fd)).view() != ListenerView::kBlocking) continue;
     int fdfl = REAL(fcntl)(static_cast<int>(fd), F_GETFD, 0);
     int fl = REAL(fcntl)(static_cast<int>(fd), F_GETFL, 0);
     if (fdfl < 0 || (fdfl & FD_CLOEXEC) || fl < 0) continue;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -35,32 +34,13 @@ struct FdWatch {
   FdWaiter* waiters = nullptr;
 };
 
-// Generation of each fd number (INV-FD2), bumped by netpoll_forget from any
-// thread: one lazily committed word per number. Numbers beyond the table
-// have no generation and register at every wait.
-constexpr size_t kGenFds = 1 << 20;
-
-static std::atomic<uint32_t>* gen_slot(int fd) {
-  static std::atomic<uint32_t>* table = [] {
-    void* m = mmap(nullptr, kGenFds * sizeof(uint32_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return m == MAP_FAILED ? nullptr : static_cast<std::atomic<uint32_t>*>(m);
-  }();
-  if (fd < 0 || static_cast<size_t>(fd) >= kGenFds || !table) return nullptr;
-  return &table[fd];
-}
-
-void netpoll_forget(int fd) {
-  if (auto g = gen_slot(fd)) g->fetch_add(1, std::memory_order_release);
-}
-
 // Registers w's fd in the hub's epoll unless it already is for the file the
-// number names now (INV-FD2). The generation is read before the epoll_ctl:
-// a close racing with it leaves the watch armed at an old generation.
-static int arm(Hub* h, FdWatch* w) {
-  auto g = gen_slot(w->fd);
-  uint32_t gen = g ? g->load(std::memory_order_acquire) : 0;
-  if (w->armed && g && w->gen == gen) return 0;
+// number names now (INV-FD2). The caller read gen before this epoll_ctl: a
+// close racing with it leaves the watch armed at an old generation. An
+// orphan's fd is our private dup, which nothing else closes: its
+// registration holds until the orphan goes.
+static int arm(Hub* h, FdWatch* w, uint32_t gen) {
+  if (w->armed && (w->orphan || w->gen == gen)) return 0;
   int rc = netpoll_register(h, w->fd, w);
   w->armed = rc == 0;
   w->gen = gen;
@@ -91,7 +71,7 @@ static FdWatch* watch_for(Hub* h, int fd) {
   return slot;
 }
 
-FdRef::FdRef(int fd) : w_(nullptr), fd_(fd) {}
+FdRef::FdRef(int fd, uint32_t gen) : w_(nullptr), fd_(fd), gen_(gen) {}
 
 // Drops one pin; an orphan (the program closed its number) dies with its
 // last pin, closing our private dup.
@@ -99,7 +79,6 @@ static void release_watch(FdWatch* w) {
   if (--w->refs == 0 && w->orphan) {
     netpoll_unregister(this_hub(), w->fd);
     close(w->fd);
-    netpoll_forget(w->fd);
     delete w;
   }
 }
@@ -120,7 +99,7 @@ int FdRef::wait(int events, Nanos deadline) {
     if (!w_) return -EBADF;
     w_->refs++;
   }
-  int rc = arm(h, w_);
+  int rc = arm(h, w_, gen_);
   if (rc) return rc;
   FdWaiter x{g, park_seq(g), events};
   link_waiter(w_, &x);
@@ -143,7 +122,7 @@ int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
   std::vector<FdWatch*> watches(n, nullptr);
   for (size_t i = 0; i < n; i++) {
     FdWatch* w = watch_for(h, fds[i].fd);
-    if (!w || arm(h, w) != 0) continue;
+    if (!w || arm(h, w, fds[i].gen) != 0) continue;
     w->refs++;
     watches[i] = w;
     waiters[i].events = fds[i].events;
@@ -202,7 +181,6 @@ int netpoll_fork_child(Hub* h) {
 }
 
 void netpoll_close(int fd) {
-  netpoll_forget(fd);
   Hub* h = this_hub();
   if (!h || fd < 0 || static_cast<size_t>(fd) >= h->watches.size() || !h->watches[fd]) return;
   FdWatch* w = h->watches[fd];
@@ -218,7 +196,7 @@ void netpoll_close(int fd) {
   w->fd = priv;
   w->orphan = true;
   w->armed = false;
-  if (arm(h, w) == 0) {
+  if (arm(h, w, 0) == 0) {
     // The waiters parked on the old number: re-check readiness on the dup.
     netpoll_dispatch(w, POLLIN | POLLOUT);
   }
@@ -226,11 +204,3 @@ void netpoll_close(int fd) {
 
 }  // namespace green
 
-namespace green {
-
-int wait_fd(int fd, int events, Nanos deadline) {
-  FdRef ref(fd);
-  return ref.wait(events, deadline);
-}
-
-}  // namespace green

@@ -19,11 +19,10 @@
 // the losers park again).
 //
 // INV-FD2: a hub's watch is "armed" (registered in its epoll) only for the
-// file the number named when it was registered. Whoever closes a number or
-// makes it name another file calls netpoll_close (on a hub) or
-// netpoll_forget (any thread) first: that bumps the number's generation,
-// and a watch armed at an older generation registers again at its next
-// wait, on every hub. A close nobody reports (glibc closing internally, a
+// file the number named when it was registered. The number's generation
+// (io/fd_state.h) moves whenever the number is closed or made to name
+// another file; every wait passes the generation it read, and a watch
+// armed at another generation registers again, on every hub. A close nobody reports (glibc closing internally, a
 // raw close syscall) followed by a creation nobody reports leaves a stale
 // watch: the wait would never see the new file's events (README,
 // limitations). A fork drops every registration (netpoll_fork_child).
@@ -39,6 +38,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "green.h"
 
@@ -46,10 +46,11 @@ namespace green {
 
 struct FdWatch;
 
-// Pins the watch of one fd across the retries of one call.
+// Pins the watch of one fd across the retries of one call. gen: the
+// number's generation, read with the rest of its fd state (INV-FD2).
 class FdRef {
  public:
-  explicit FdRef(int fd);
+  FdRef(int fd, uint32_t gen);
   ~FdRef();
   FdRef(const FdRef&) = delete;
   FdRef& operator=(const FdRef&) = delete;
@@ -66,11 +67,13 @@ class FdRef {
  private:
   FdWatch* w_;
   int fd_;
+  uint32_t gen_;
 };
 
 struct FdInterest {
   int fd;
   int events;
+  uint32_t gen;  // as for FdRef
 };
 
 // Parks until one of the fds reports one of its events (or an error or
@@ -79,14 +82,9 @@ struct FdInterest {
 // select) reports those itself.
 int wait_any(const FdInterest* fds, size_t n, Nanos deadline);
 
-// The program is closing fd (close, dup2/dup3 over it): forget the
-// registration, moving it to a private dup when green threads still wait.
-// Call before the real close. Includes netpoll_forget(fd).
+// The program is closing fd (close, dup2/dup3 over it): this hub forgets
+// the registration, moving it to a private dup when green threads still
+// wait. Call before the real close, with the generation moved on.
 void netpoll_close(int fd);
-
-// The number fd was closed, or names another file from now on: every hub
-// registers it again at its next wait (INV-FD2). Any thread, any time (also
-// before the runtime starts); no system call.
-void netpoll_forget(int fd);
 
 }  // namespace green

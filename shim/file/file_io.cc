@@ -4,14 +4,14 @@
 #include <unistd.h>
 
 #include "boundary.h"
-#include "io/fd_table.h"
+#include "io/fd_state.h"
 #include "io/file_read.h"
 #include "io/offload_call.h"
 #include "thread/cancel.h"
 
 namespace {
 
-bool is_file(int fd) { return green::fd_kind(fd) == green::FdKind::kFile; }
+bool is_file(int fd) { return green::fd_state(fd).kind() == green::FdKind::kFile; }
 
 }  // namespace
 

@@ -28,8 +28,8 @@
 
 #include "boundary.h"
 #include "thread/cancel.h"
-#include "io/fd_table.h"
-#include "sched/netpoll.h"
+#include "io/fd_state.h"
+#include "io/wait.h"
 #include "io/retry_backoff.h"
 
 namespace {
@@ -52,17 +52,16 @@ int clear_nonblock(int fd) {
   return fd;
 }
 
-// Parks until the FIFO read end fd has had a writer: 0 or -EINTR.
+// Parks until the FIFO read end fd has had a writer: 0 or -EINTR. The
+// O_NONBLOCK is ours, not the program's: a readiness wait.
 int wait_for_writer(int fd) {
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (REAL(poll)(&p, 1, 0) != 0) return 0;
-    green::FdRef ref(fd);
-    green::set_park_restartable(true);
-    int w = ref.wait(POLLIN, green::kForever);
-    if (w == -EINTR) return -EINTR;
-    if (w < 0) return 0;
+  green::BlockingWait w(green::fd_state(fd), POLLIN, green::BlockingWait::kReadiness);
+  while (green::ready_now(fd, POLLIN) == 0) {
+    int x = w.wait();
+    if (x == -EINTR) return -EINTR;
+    if (x < 0) return 0;
   }
+  return 0;
 }
 
 int open_fifo(int dirfd, const char* path, int flags, mode_t mode) {

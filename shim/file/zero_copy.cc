@@ -42,7 +42,8 @@
 
 #include "boundary.h"
 #include "io/file_read.h"
-#include "io/io_wait.h"
+#include "io/fd_view.h"
+#include "io/wait.h"
 #include "io/offload_call.h"
 #include "io/user_memory.h"
 
@@ -61,20 +62,19 @@ Side side_of(int fd) {
 
 ssize_t neg(ssize_t r) { return r < 0 ? -errno : r; }
 
-bool ready_now(int fd, int events) {
-  pollfd p{fd, static_cast<short>(events), 0};
-  return REAL(poll)(&p, 1, 0) > 0;
-}
+bool ready_now(int fd, int events) { return green::ready_now(fd, events) > 0; }
 
 // Parks until fd reports events (or an error or hang-up). 0, -EINTR, or
 // the wait error (-EPERM: the fd cannot be polled; the caller then makes
-// the blocking call).
+// the blocking call). The sides are pipes or sockets whose blocking mode the
+// caller already looked at: a readiness wait.
 int wait_for(int fd, int events) {
-  green::FdRef ref(fd);
-  green::set_park_restartable(true);
-  int w = ref.wait(events, green::kForever);
-  return w > 0 ? 0 : w;
+  green::BlockingWait w(green::fd_state(fd), events, green::BlockingWait::kReadiness);
+  int x = w.wait();
+  return x > 0 ? 0 : x;
 }
+
+bool user_nonblocking(int fd) { return green::user_nonblocking(green::fd_state(fd)); }
 
 // A pipe-side-only call (SPLICE_F_NONBLOCK covers every side that can
 // block): retried after parking on the side that is not ready.
@@ -91,12 +91,12 @@ ssize_t pipe_call(int in, int out, bool user_nowait, Call call) {
 }
 
 bool nonblocking_pipes(unsigned int flags, int in, int out) {
-  return (flags & SPLICE_F_NONBLOCK) || green::user_nonblocking(in) || green::user_nonblocking(out);
+  return (flags & SPLICE_F_NONBLOCK) || user_nonblocking(in) || user_nonblocking(out);
 }
 
 // socket -> pipe: data (or EOF, or an error) first, then the call.
 ssize_t splice_from_socket(int in, int out, size_t len, unsigned int flags) {
-  bool pipe_nowait = (flags & SPLICE_F_NONBLOCK) || green::user_nonblocking(out);
+  bool pipe_nowait = (flags & SPLICE_F_NONBLOCK) || user_nonblocking(out);
   for (;;) {
     if (!ready_now(in, POLLIN)) {
       int w = wait_for(in, POLLIN);
@@ -122,7 +122,7 @@ constexpr size_t kChunk = 64 * 1024;
 template <class Consume>
 ssize_t send_peeked(int out, const char* buf, size_t n, int msg_flags, Consume consume) {
   size_t done = 0;
-  green::Nanos deadline = green::socket_deadline(out, POLLOUT);
+  green::BlockingWait w(green::fd_state(out), POLLOUT);
   while (done < n) {
     ssize_t s = neg(REAL(send)(out, buf + done, n - done, msg_flags | MSG_DONTWAIT));
     if (s > 0) {
@@ -131,11 +131,8 @@ ssize_t send_peeked(int out, const char* buf, size_t n, int msg_flags, Consume c
       continue;
     }
     if (s != -EAGAIN) return done ? static_cast<ssize_t>(done) : s;
-    green::FdRef ref(out);
-    green::set_park_restartable(deadline == green::kForever);
-    int w = ref.wait(POLLOUT, deadline);
-    if (w == -ETIMEDOUT) return done ? static_cast<ssize_t>(done) : -EAGAIN;
-    if (w == -EINTR) return done ? static_cast<ssize_t>(done) : -EINTR;
+    int x = w.wait();
+    if (x == -EAGAIN || x == -EINTR) return done ? static_cast<ssize_t>(done) : x;
   }
   return static_cast<ssize_t>(done);
 }
@@ -177,9 +174,9 @@ ssize_t green_splice(int in, loff_t* off_in, int out, loff_t* off_out, size_t le
     return pipe_call(in, out, nonblocking_pipes(flags, in, so == Side::kPipe ? out : in), real);
   if (si == Side::kFile && so == Side::kPipe)
     return pipe_call(-1, out, nonblocking_pipes(flags, out, out), real);
-  if (si == Side::kSocket && so == Side::kPipe && !off_in && !off_out && !green::user_nonblocking(in))
+  if (si == Side::kSocket && so == Side::kPipe && !off_in && !off_out && !user_nonblocking(in))
     return splice_from_socket(in, out, len, flags);
-  if (si == Side::kPipe && so == Side::kSocket && !off_in && !off_out && !green::user_nonblocking(out) &&
+  if (si == Side::kPipe && so == Side::kSocket && !off_in && !off_out && !user_nonblocking(out) &&
       len > 0)
     return splice_to_socket(in, out, len, flags);
   return real(0);  // errors, non-blocking sockets, devices (README, limitations)
@@ -229,7 +226,7 @@ ssize_t green_sendfile(int out, int in, off_t* offset, size_t count) {
   Side si = side_of(in), so = side_of(out);
   if (si == Side::kFile && (so == Side::kFile || so == Side::kOther))
     return green::offload_call([&] { return neg(REAL(sendfile)(out, in, offset, count)); });
-  if (si != Side::kFile || so == Side::kBad || green::user_nonblocking(out) || count == 0)
+  if (si != Side::kFile || so == Side::kBad || user_nonblocking(out) || count == 0)
     return neg(REAL(sendfile)(out, in, offset, count));
   if (count > 0x7ffff000) count = 0x7ffff000;  // MAX_RW_COUNT, as the kernel caps it
   return sendfile_copy(out, in, offset, count);

@@ -7,7 +7,7 @@
 
 #include "boundary.h"
 #include "io/fd_ops.h"
-#include "io/fd_table.h"
+#include "io/fd_state.h"
 #include "io/fd_view.h"
 
 // The second forget covers a wait on another hub that registered the file

@@ -1,7 +1,8 @@
 // io.cc: read/write and the socket send/receive family.
 //
 // Each interposer passes through off green threads; on a green thread it is
-// block_on() (io_wait.h) over a non-blocking attempt:
+// block_on() (runtime/io/wait.h) over a non-blocking attempt, with the fd
+// state read once (runtime/io/fd_state.h):
 //   read/write/readv/writev  preadv2/pwritev2 with RWF_NOWAIT: per call, so
 //                            the file description's flags never change
 //                            (DESIGN rule 4); where the file does not support
@@ -19,7 +20,8 @@
 #include <vector>
 
 #include "boundary.h"
-#include "io/io_wait.h"
+#include "io/fd_view.h"
+#include "io/wait.h"
 #include "thread/cancel.h"
 #include "io/file_read.h"
 #include "io/user_memory.h"
@@ -66,12 +68,12 @@ size_t total_len(const iovec* iov, int n) {
 // The iovecs are read only after the kernel accepted them (a bad pointer
 // is the kernel's EFAULT, not our crash).
 template <class Chunk>
-ssize_t write_all(int fd, const iovec* iov, int n, Chunk chunk) {
+ssize_t write_all(const green::FdState& st, const iovec* iov, int n, Chunk chunk) {
   ssize_t r = chunk(iov, n);
   if (r < 0) return r;
   size_t want = total_len(iov, n);
   if (static_cast<size_t>(r) >= want) return r;
-  if (green::fd_kind(fd) != green::FdKind::kPollable || green::user_nonblocking(fd)) return r;
+  if (!st.pollable() || green::user_nonblocking(st)) return r;
   std::vector<iovec> rest(iov, iov + n);
   size_t first = 0, done = 0;
   while (r >= 0) {
@@ -94,9 +96,10 @@ bool stream_socket(int fd) {
 GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
   if (!green::intercepting()) return REAL(read)(fd, buf, n);
   green::CancelPoint cp;
+  green::FdState st = green::fd_state(fd);
   iovec v{buf, n};
-  if (green::fd_kind(fd) == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, &v, 1, -1));
-  return shim::syscall_ret(green::block_on(fd, POLLIN, false, [&](int f, bool mb) {
+  if (st.kind() == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, &v, 1, -1));
+  return shim::syscall_ret(green::block_on(st, POLLIN, false, [&](int f, bool mb) {
     return mb ? neg(REAL(read)(f, buf, n)) : readv_attempt(f, &v, 1, false);
   }));
 }
@@ -104,8 +107,9 @@ GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
 GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
   if (!green::intercepting()) return REAL(readv)(fd, iov, n);
   green::CancelPoint cp;
-  if (green::fd_kind(fd) == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, iov, n, -1));
-  return shim::syscall_ret(green::block_on(fd, POLLIN, false, [&](int f, bool mb) {
+  green::FdState st = green::fd_state(fd);
+  if (st.kind() == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, iov, n, -1));
+  return shim::syscall_ret(green::block_on(st, POLLIN, false, [&](int f, bool mb) {
     return readv_attempt(f, iov, n, mb);
   }));
 }
@@ -113,17 +117,19 @@ GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
 GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
   if (!green::intercepting()) return REAL(writev)(fd, iov, n);
   green::CancelPoint cp;
-  return shim::syscall_ret(write_all(fd, iov, n, [&](const iovec* v, int k) {
-    return green::block_on(fd, POLLOUT, false, [&](int f, bool mb) { return writev_attempt(f, v, k, mb); });
+  green::FdState st = green::fd_state(fd);
+  return shim::syscall_ret(write_all(st, iov, n, [&](const iovec* v, int k) {
+    return green::block_on(st, POLLOUT, false, [&](int f, bool mb) { return writev_attempt(f, v, k, mb); });
   }));
 }
 
 GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
   if (!green::intercepting()) return REAL(write)(fd, buf, n);
   green::CancelPoint cp;
+  green::FdState st = green::fd_state(fd);
   iovec v{const_cast<void*>(buf), n};
-  return shim::syscall_ret(write_all(fd, &v, 1, [&](const iovec* w, int k) {
-    return green::block_on(fd, POLLOUT, false, [&](int f, bool mb) {
+  return shim::syscall_ret(write_all(st, &v, 1, [&](const iovec* w, int k) {
+    return green::block_on(st, POLLOUT, false, [&](int f, bool mb) {
       return mb && k == 1 ? neg(REAL(write)(f, w->iov_base, w->iov_len)) : writev_attempt(f, w, k, mb);
     });
   }));
@@ -132,9 +138,10 @@ GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
 GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* from, socklen_t* len) {
   if (!green::intercepting()) return REAL(recvfrom)(fd, buf, n, flags, from, len);
   green::CancelPoint cp;
+  green::FdState st = green::fd_state(fd);
   bool nowait = flags & MSG_DONTWAIT;
   auto once = [&](char* b, size_t k) {
-    return green::block_on(fd, POLLIN, nowait, [&](int f, bool mb) {
+    return green::block_on(st, POLLIN, nowait, [&](int f, bool mb) {
       return neg(REAL(recvfrom)(f, b, k, mb ? flags : flags | MSG_DONTWAIT, from, len));
     });
   };
@@ -159,7 +166,8 @@ GREEN_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
 GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(recvmsg)(fd, msg, flags);
   green::CancelPoint cp;
-  return shim::syscall_ret(green::block_on(fd, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+  green::FdState st = green::fd_state(fd);
+  return shim::syscall_ret(green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(recvmsg)(f, msg, mb ? flags : flags | MSG_DONTWAIT));
   }));
 }
@@ -167,7 +175,8 @@ GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
 GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespec* timeout) {
   if (!green::intercepting() || timeout) return REAL(recvmmsg)(fd, v, n, flags, timeout);
   green::CancelPoint cp;
-  return static_cast<int>(shim::syscall_ret(green::block_on(fd, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+  green::FdState st = green::fd_state(fd);
+  return static_cast<int>(shim::syscall_ret(green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(recvmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT, nullptr));
   })));
 }
@@ -175,11 +184,12 @@ GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespe
 GREEN_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* to, socklen_t len) {
   if (!green::intercepting()) return REAL(sendto)(fd, buf, n, flags, to, len);
   green::CancelPoint cp;
+  green::FdState st = green::fd_state(fd);
   bool nowait = flags & MSG_DONTWAIT;
   iovec v{const_cast<void*>(buf), n};
-  return shim::syscall_ret(write_all(fd, &v, nowait ? 0 : 1, [&](const iovec* w, int k) {
+  return shim::syscall_ret(write_all(st, &v, nowait ? 0 : 1, [&](const iovec* w, int k) {
     const iovec& c = k ? *w : v;
-    return green::block_on(fd, POLLOUT, nowait, [&](int f, bool mb) {
+    return green::block_on(st, POLLOUT, nowait, [&](int f, bool mb) {
       return neg(REAL(sendto)(f, c.iov_base, c.iov_len, mb ? flags : flags | MSG_DONTWAIT, to, len));
     });
   }));
@@ -194,16 +204,17 @@ GREEN_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
 GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(sendmsg)(fd, msg, flags);
   green::CancelPoint cp;
+  green::FdState st = green::fd_state(fd);
   bool nowait = flags & MSG_DONTWAIT;
   msghdr m;
   if (green::copy_in(&m, msg, sizeof m)) return shim::syscall_ret(-EFAULT);
-  return shim::syscall_ret(write_all(fd, msg->msg_iov, nowait ? 0 : static_cast<int>(msg->msg_iovlen),
+  return shim::syscall_ret(write_all(st, msg->msg_iov, nowait ? 0 : static_cast<int>(msg->msg_iovlen),
                                      [&](const iovec* w, int k) {
     if (k) {
       m.msg_iov = const_cast<iovec*>(w);
       m.msg_iovlen = static_cast<size_t>(k);
     }
-    ssize_t r = green::block_on(fd, POLLOUT, nowait, [&](int f, bool mb) {
+    ssize_t r = green::block_on(st, POLLOUT, nowait, [&](int f, bool mb) {
       return neg(REAL(sendmsg)(f, &m, mb ? flags : flags | MSG_DONTWAIT));
     });
     m.msg_control = nullptr;  // ancillary data goes with the first chunk only
@@ -215,7 +226,8 @@ GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
 GREEN_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int n, int flags) {
   if (!green::intercepting()) return REAL(sendmmsg)(fd, v, n, flags);
   green::CancelPoint cp;
-  return static_cast<int>(shim::syscall_ret(green::block_on(fd, POLLOUT, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+  green::FdState st = green::fd_state(fd);
+  return static_cast<int>(shim::syscall_ret(green::block_on(st, POLLOUT, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(sendmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT));
   })));
 }

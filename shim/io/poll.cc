@@ -17,7 +17,8 @@
 #include "boundary.h"
 #include "thread/cancel.h"
 #include "io/deadline.h"
-#include "sched/netpoll.h"
+#include "io/fd_state.h"
+#include "io/wait.h"
 #include "io/user_memory.h"
 
 namespace {
@@ -28,7 +29,7 @@ std::vector<green::FdInterest> interests(const pollfd* fds, nfds_t n) {
   std::vector<green::FdInterest> v;
   v.reserve(n);
   for (nfds_t i = 0; i < n; i++)
-    if (fds[i].fd >= 0) v.push_back({fds[i].fd, fds[i].events | POLLERR | POLLHUP});
+    if (fds[i].fd >= 0) v.push_back({fds[i].fd, fds[i].events | POLLERR | POLLHUP, green::fd_peek(fds[i].fd).generation()});
   return v;
 }
 
@@ -59,7 +60,7 @@ std::vector<green::FdInterest> interests(int nfds, const fd_set* r, const fd_set
   for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++) {
     int ev = (r && FD_ISSET(fd, r) ? POLLIN : 0) | (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
              (e && FD_ISSET(fd, e) ? POLLPRI : 0);
-    if (ev) v.push_back({fd, ev | POLLERR | POLLHUP});
+    if (ev) v.push_back({fd, ev | POLLERR | POLLHUP, green::fd_peek(fd).generation()});
   }
   return v;
 }

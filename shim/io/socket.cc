@@ -9,7 +9,9 @@
 #include <fcntl.h>
 
 #include "boundary.h"
-#include "io/io_wait.h"
+#include "io/fd_state.h"
+#include "io/fd_view.h"
+#include "io/wait.h"
 #include "thread/cancel.h"
 
 namespace {
@@ -24,8 +26,8 @@ bool listening(int fd) {
   return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
 }
 
-int accept_attempt(int fd, sockaddr* a, socklen_t* l, int flags, bool may_block) {
-  if (may_block || green::listener_view(fd) != green::ListenerView::kNotOurs || !listening(fd))
+int accept_attempt(const green::FdState& st, int fd, sockaddr* a, socklen_t* l, int flags, bool may_block) {
+  if (may_block || st.view() != green::ListenerView::kNotOurs || !listening(fd))
     return neg(REAL(accept4)(fd, a, l, flags));
   return static_cast<int>(green::when_ready(fd, POLLIN, [&] { return neg(REAL(accept4)(fd, a, l, flags)); }));
 }
@@ -35,7 +37,7 @@ int accept_attempt(int fd, sockaddr* a, socklen_t* l, int flags, bool may_block)
 int accept_native(int fd, sockaddr* a, socklen_t* l, int flags) {
   for (;;) {
     int r = REAL(accept4)(fd, a, l, flags);
-    if (r >= 0 || errno != EAGAIN || green::listener_view(fd) != green::ListenerView::kBlocking) return r;
+    if (r >= 0 || errno != EAGAIN || green::fd_peek(fd).view() != green::ListenerView::kBlocking) return r;
     pollfd p{fd, POLLIN, 0};
     REAL(poll)(&p, 1, -1);
   }
@@ -44,8 +46,9 @@ int accept_native(int fd, sockaddr* a, socklen_t* l, int flags) {
 int green_accept(int fd, sockaddr* a, socklen_t* l, int flags) {
   if (!green::intercepting()) return accept_native(fd, a, l, flags);
   green::CancelPoint cp;
-  int r = static_cast<int>(shim::syscall_ret(green::block_on(fd, POLLIN, false, [&](int f, bool mb) {
-    return static_cast<ssize_t>(accept_attempt(f, a, l, flags, mb));
+  green::FdState st = green::fd_state(fd);
+  int r = static_cast<int>(shim::syscall_ret(green::block_on(st, POLLIN, false, [&](int f, bool mb) {
+    return static_cast<ssize_t>(accept_attempt(st, f, a, l, flags, mb));
   })));
   if (r >= 0) green::fresh_fd(r, green::FdKind::kPollable, flags & SOCK_NONBLOCK);
   return r;
@@ -73,21 +76,25 @@ GREEN_EXPORT int accept4(int fd, sockaddr* a, socklen_t* l, int flags) { return 
 
 // Connecting again once the socket is writable is how the kernel reports
 // the outcome (0, or the error), and it moves the socket to "connected", so a
-// later connect() by the program gets EISCONN exactly as natively.
+// later connect() by the program gets EISCONN exactly as natively. The wait
+// is a blocking call's (runtime/io/wait.h): SO_SNDTIMEO bounds it (then
+// EINPROGRESS, as the kernel's connect says), and an SA_RESTART handler
+// does not end it unless a timeout is set (signal(7)).
 GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
   if (!green::intercepting()) return REAL(connect)(fd, a, len);
   green::CancelPoint cp;
+  green::FdState st = green::fd_state(fd);
+  if (!st.pollable() || green::user_nonblocking(st)) return REAL(connect)(fd, a, len);
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl < 0 || (fl & O_NONBLOCK)) return REAL(connect)(fd, a, len);
   int r = connect_once(fd, a, len, fl);
   if (r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
-  green::Nanos deadline = green::socket_deadline(fd, POLLOUT);
-  green::FdRef ref(fd);
+  green::BlockingWait w(st, POLLOUT);
   for (;;) {
-    int w = ref.wait(POLLOUT, deadline);
-    if (w == -ETIMEDOUT) return shim::syscall_ret(-EINPROGRESS);
-    if (w == -EINTR) return shim::syscall_ret(-EINTR);
-    r = connect_once(ref.fd(), a, len, fl);
+    int x = w.wait();
+    if (x == -EAGAIN) return shim::syscall_ret(-EINPROGRESS);
+    if (x == -EINTR) return shim::syscall_ret(-EINTR);
+    r = connect_once(w.fd(), a, len, fl);
     if (r == -EISCONN) return 0;
     if (r != -EALREADY && r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
   }
@@ -95,7 +102,7 @@ GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
 
 GREEN_EXPORT int listen(int fd, int backlog) {
   int r = REAL(listen)(fd, backlog);
-  if (r != 0 || green::listener_view(fd) != green::ListenerView::kNotOurs) return r;
+  if (r != 0 || green::fd_peek(fd).view() != green::ListenerView::kNotOurs) return r;
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl >= 0 && !(fl & O_NONBLOCK) && REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK) == 0)
     green::set_listener_view(fd, green::ListenerView::kBlocking);

@@ -31,7 +31,8 @@
 
 #include "boundary.h"
 #include "thread/cancel.h"
-#include "sched/netpoll.h"
+#include "io/fd_state.h"
+#include "io/wait.h"
 #include "signal/signal_delivery.h"
 
 namespace {
@@ -68,7 +69,7 @@ struct PidFds {
   }
   void add(int fd, bool owned) {
     if (fd < 0 || n == kMaxPidfds) return;
-    fds[n] = {fd, POLLIN};
+    fds[n] = {fd, POLLIN, green::fd_peek(fd).generation()};
     own[n++] = owned;
   }
 };

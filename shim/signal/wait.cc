@@ -14,7 +14,7 @@
 #include "signal/signal_delivery.h"
 #include "signal/masks.h"
 #include "io/user_memory.h"
-#include "io/fd_table.h"
+#include "io/fd_state.h"
 
 namespace {
 

@@ -16,7 +16,7 @@
 #include <climits>
 
 #include "boundary.h"
-#include "io/fd_table.h"
+#include "io/fd_state.h"
 #include "io/fd_ops.h"
 #include "io/stdio_file.h"
 

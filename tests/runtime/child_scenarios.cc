@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 
-#include "config.h"
-#include "monitor.h"
+#include "config/config.h"
+#include "sched/monitor.h"
 #include "util.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "config.h"
+#include "config/config.h"
 #include "util.h"
 
 TEST_CASE("a guard-page overflow names the thread and the setting, then dies by SIGSEGV",

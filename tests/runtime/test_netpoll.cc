@@ -5,7 +5,8 @@
 
 #include <cerrno>
 
-#include "netpoll.h"
+#include "io/fd_state.h"
+#include "sched/netpoll.h"
 #include "util.h"
 
 namespace {
@@ -20,9 +21,9 @@ struct Pair {
   }
   // A close the runtime must hear of (INV-FD2): the numbers are reused.
   ~Pair() {
-    green::netpoll_forget(a);
+    green::forget_fd(a);
     close(a);
-    green::netpoll_forget(b);
+    green::forget_fd(b);
     close(b);
   }
 };
@@ -85,7 +86,7 @@ TEST_CASE("a waiter keeps the file it waited on when its fd number is closed and
   int reused = -1;
   char got = 0;
   test::Task waiter([&] {
-    green::FdRef ref(p.a);
+    green::FdRef ref(p.a, green::fd_peek(p.a).generation());
     for (;;) {
       ssize_t n = read(ref.fd(), &got, 1);
       if (n == 1) break;
@@ -108,7 +109,7 @@ TEST_CASE("a waiter keeps the file it waited on when its fd number is closed and
   waiter.join();
   CHECK(got == 'S');
   p.a = dup(p.b);  // keep ~Pair's closes balanced
-  green::netpoll_forget(q[0]);
+  green::forget_fd(q[0]);
   close(q[0]);
   close(q[1]);
 }
@@ -130,7 +131,7 @@ TEST_CASE("a number closed, forgotten and reused by a pipe is waited on as the p
   });
   CHECK((green::wait_fd(q[0], POLLIN, green::now() + test::ms(2000)) & POLLIN));
   writer.join();
-  green::netpoll_forget(q[0]);
+  green::forget_fd(q[0]);
   close(q[0]);
   close(q[1]);
 }

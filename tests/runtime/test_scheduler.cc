@@ -9,7 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "netpoll.h"
+#include "io/fd_state.h"
+#include "sched/netpoll.h"
 #include "util.h"
 
 namespace {
@@ -84,7 +85,7 @@ TEST_CASE("10,000 green threads pass a token around a ring of eventfds", "[runti
     r.wr.push_back(fd);
   }
   run_ring(r);
-  for (int fd : r.rd) green::netpoll_forget(fd), close(fd);
+  for (int fd : r.rd) green::forget_fd(fd), close(fd);
 }
 
 TEST_CASE("green threads pass a token around a ring of pipes", "[runtime][sched]") {
@@ -99,7 +100,7 @@ TEST_CASE("green threads pass a token around a ring of pipes", "[runtime][sched]
   }
   run_ring(r);
   for (size_t i = 0; i < r.rd.size(); i++)
-    green::netpoll_forget(r.rd[i]), close(r.rd[i]), green::netpoll_forget(r.wr[i]), close(r.wr[i]);
+    green::forget_fd(r.rd[i]), close(r.rd[i]), green::forget_fd(r.wr[i]), close(r.wr[i]);
 }
 
 TEST_CASE("join returns the thread's result and detach frees it", "[runtime][sched]") {

@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "thread_pointer.h"
+#include "tls/thread_pointer.h"
 #include "util.h"
 
 namespace {

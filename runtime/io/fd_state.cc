@@ -1,12 +1,11 @@
-#include "io/fd_table.h"
+// fd_state.cc: the fd state table (see fd_state.h for the word).
+#include "io/fd_state.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <cstddef>
-
-#include "sched/netpoll.h"
 
 namespace green {
 
@@ -23,13 +22,21 @@ constexpr Word kNotSocketBit = 0x10;
 constexpr Word kDescMask = 0x3f00;
 constexpr Word known_bit(DescBit b) { return Word{0x100} << (2 * static_cast<unsigned>(b)); }
 constexpr Word value_bit(DescBit b) { return Word{0x200} << (2 * static_cast<unsigned>(b)); }
-constexpr int kEpochShift = 32;
-constexpr Word kFlagsMask = 0xffffffff;
+constexpr int kEpochShift = 16;
+constexpr Word kEpochMask = Word{0xffffff} << kEpochShift;
+constexpr int kGenShift = 40;
+constexpr Word kGenMask = Word{0xffffff} << kGenShift;
+constexpr Word kFlagsMask = 0xffff;
 
-std::atomic<uint32_t> g_epoch{1};        // INV-DESC
+std::atomic<uint32_t> g_epoch{1};        // INV-DESC; entries hold its low 24 bits
 std::atomic<uint32_t> g_flips_begun{0};  // private O_NONBLOCK flips (connect)
 std::atomic<uint32_t> g_flips_ended{0};
 std::atomic<int> g_high{-1};             // highest fd whose entry was ever written
+
+uint32_t epoch_bits(uint32_t e) { return e & 0xffffff; }
+uint32_t entry_epoch(Word w) { return static_cast<uint32_t>((w & kEpochMask) >> kEpochShift); }
+Word with_epoch(Word w, uint32_t e) { return (w & ~kEpochMask) | (Word{epoch_bits(e)} << kEpochShift); }
+Word next_generation(Word w) { return ((w & kGenMask) + (Word{1} << kGenShift)) & kGenMask; }
 
 std::atomic<Word>* table() {
   static std::atomic<Word>* t = [] {
@@ -55,6 +62,7 @@ std::atomic<Word>* entry_w(int fd) {
   return e;
 }
 
+// Replaces the bits of mask with value (the generation is never in mask).
 void set_bits(int fd, Word mask, Word value) {
   auto e = entry_w(fd);
   if (!e) return;
@@ -63,71 +71,66 @@ void set_bits(int fd, Word mask, Word value) {
   }
 }
 
+// A new generation with the flags and epoch of `flags` (0: a clear entry).
+void renew(std::atomic<Word>* e, Word flags) {
+  Word old = e->load(std::memory_order_relaxed);
+  while (!e->compare_exchange_weak(old, next_generation(old) | (flags & ~kGenMask),
+                                   std::memory_order_release, std::memory_order_relaxed)) {
+  }
+}
+
 }  // namespace
 
-FdKind fd_kind(int fd) {
-  auto e = entry(fd);
-  if (!e) return FdKind::kUnknown;
-  auto k = static_cast<FdKind>(e->load(std::memory_order_relaxed) & kKindMask);
-  if (k != FdKind::kUnknown) return k;
+int FdState::desc(DescBit b) const {
+  if (!(word & known_bit(b)) || entry_epoch(word) != epoch_bits(g_epoch.load())) return -1;
+  return (word & value_bit(b)) ? 1 : 0;
+}
+
+FdState fd_peek(int fd) {
+  FdState s;
+  s.fd = fd;
+  if (auto e = entry(fd)) s.word = e->load(std::memory_order_acquire);
+  return s;
+}
+
+FdState fd_state(int fd) {
+  FdState s = fd_peek(fd);
+  if (s.kind() != FdKind::kUnknown || fd < 0) return s;
   struct stat st;
-  if (fstat(fd, &st) != 0) return FdKind::kUnknown;
-  k = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ? FdKind::kFile
-                                                                        : FdKind::kPollable;
-  set_fd_kind(fd, k);
-  if (!S_ISSOCK(st.st_mode)) set_bits(fd, kNotSocketBit, kNotSocketBit);
-  return k;
+  if (fstat(fd, &st) != 0) return s;
+  FdKind k = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ? FdKind::kFile
+                                                                               : FdKind::kPollable;
+  Word bits = static_cast<Word>(k) | (S_ISSOCK(st.st_mode) ? 0 : kNotSocketBit);
+  set_bits(fd, kKindMask | kNotSocketBit, bits);
+  s.word = (s.word & ~(kKindMask | kNotSocketBit)) | bits;
+  return s;
 }
 
 void set_fd_kind(int fd, FdKind k) { set_bits(fd, kKindMask, static_cast<Word>(k)); }
-
-ListenerView listener_view(int fd) {
-  auto e = entry(fd);
-  if (!e) return ListenerView::kNotOurs;
-  return static_cast<ListenerView>((e->load(std::memory_order_relaxed) & kViewMask) >> kViewShift);
-}
 
 void set_listener_view(int fd, ListenerView v) {
   set_bits(fd, kViewMask, static_cast<Word>(v) << kViewShift);
 }
 
-bool known_not_socket(int fd) {
-  auto e = entry(fd);
-  return e && (e->load(std::memory_order_relaxed) & kNotSocketBit);
-}
-
 void forget_fd(int fd) {
-  green::netpoll_forget(fd);
-  auto e = entry(fd);
-  if (e && e->load(std::memory_order_relaxed)) e->store(0, std::memory_order_relaxed);
+  if (auto e = entry_w(fd)) renew(e, 0);
 }
 
 // The copy keeps the epoch: both numbers name one description (INV-DESC).
 void copy_fd(int oldfd, int newfd) {
-  green::netpoll_forget(newfd);
   auto from = entry(oldfd);
   auto to = entry_w(newfd);
-  if (from && to) to->store(from->load(std::memory_order_relaxed), std::memory_order_relaxed);
+  if (to) renew(to, from ? from->load(std::memory_order_relaxed) : 0);
 }
 
 // Nothing else names a description accept() just made, so any epoch is
 // right for it: the current one.
 void fresh_fd(int fd, FdKind k, bool nonblock) {
-  green::netpoll_forget(fd);
   auto e = entry_w(fd);
   if (!e) return;
   Word w = static_cast<Word>(k) | known_bit(DescBit::kNonBlock) |
-           (nonblock ? value_bit(DescBit::kNonBlock) : 0) |
-           (Word{g_epoch.load()} << kEpochShift);
-  e->store(w, std::memory_order_relaxed);
-}
-
-int desc_cached(int fd, DescBit b) {
-  auto e = entry(fd);
-  if (!e) return -1;
-  Word w = e->load(std::memory_order_relaxed);
-  if (!(w & known_bit(b)) || (w >> kEpochShift) != g_epoch.load()) return -1;
-  return (w & value_bit(b)) ? 1 : 0;
+           (nonblock ? value_bit(DescBit::kNonBlock) : 0);
+  renew(e, with_epoch(w, g_epoch.load()));
 }
 
 // Order matters: flips_ended before flips_begun, so a flip running now
@@ -145,19 +148,19 @@ void desc_learn(int fd, const DescSnapshot& s, DescBit b, bool on) {
   Word old = e->load(std::memory_order_relaxed);
   Word nw;
   do {
-    Word flags = old & kFlagsMask;
-    if ((old >> kEpochShift) != s.epoch) flags &= ~kDescMask;  // other bits were of another epoch
-    flags = (flags & ~(known_bit(b) | value_bit(b))) | known_bit(b) | (on ? value_bit(b) : 0);
-    nw = flags | (Word{s.epoch} << kEpochShift);
+    Word w = old;
+    if (entry_epoch(old) != epoch_bits(s.epoch)) w &= ~kDescMask;  // other bits were of another epoch
+    w = (w & ~(known_bit(b) | value_bit(b))) | known_bit(b) | (on ? value_bit(b) : 0);
+    nw = with_epoch(w, s.epoch);
   } while (!e->compare_exchange_weak(old, nw, std::memory_order_relaxed));
 }
 
-// After 2^32 changes the epoch comes round again: entries learnt at the
-// reused value must not turn valid, so their description bits are cleared
-// first. (A learner holding a snapshot across all 2^32 changes is not
-// covered.)
+// After 2^24 changes the epoch's bits come round again: entries learnt at
+// the reused value must not turn valid, so their description bits are
+// cleared first. (A learner holding a snapshot across all 2^24 changes is
+// not covered.)
 void desc_changed() {
-  if (g_epoch.fetch_add(1) + 1 != 0) return;
+  if (epoch_bits(g_epoch.fetch_add(1) + 1) != 0) return;
   auto t = table();
   int high = g_high.load();
   for (int fd = 0; t && fd <= high; fd++) {
