@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cerrno>
 #include <cstdint>
 
 namespace green {
@@ -92,6 +93,11 @@ uint64_t park_seq(const Green* g);
 // Wakes g's park number seq with result. Any OS thread; a wake for a green
 // thread of another hub goes through that hub's inbox.
 void wake(Green* g, uint64_t seq, int result);
+
+// Parks until a wake, or until deadline (kForever: none), when the park
+// ends with timeout_result. interruptible: a signal or pthread_cancel may
+// end it with -EINTR (interrupt()). Every timed wait is made of this.
+int park_until(WaitReason why, Nanos deadline, bool interruptible, int timeout_result = -ETIMEDOUT);
 
 // Sleeps until deadline. 0, or -EINTR when interrupted.
 int sleep_until(Nanos deadline);

@@ -11,6 +11,7 @@
 // bounded number of times before the loop runs again (INV-HUB1 at
 // switch_out): park + resume round trip ~235 -> ~95 ns (runtime_switch).
 #include "sched/hub.h"
+#include "glibc/real.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -183,6 +184,27 @@ int park(WaitReason why) {
   if (wait_reason_external(why)) h->n_parked_external++;
   switch_out(g);
   return g->wake_result;
+}
+
+// The one timed park: every wait with a deadline is this (sleeps, fd
+// waits, joins) or park_with_timer (a wait whose timeout must claim
+// something first: the parking lot's).
+int park_until(WaitReason why, Nanos deadline, bool interruptible, int timeout_result) {
+  Green* g = t_hub->running;
+  ParkTimer t(g, timeout_result);
+  t.deadline = deadline;
+  return park_with_timer(why, &t, interruptible);
+}
+
+int park_with_timer(WaitReason why, TimerNode* t, bool interruptible) {
+  Hub* h = t_hub;
+  Green* g = h->running;
+  GREEN_CHECK(g, "park outside a green thread");
+  if (t && t->deadline != kForever) h->timers.add(t);
+  g->interruptible = interruptible;
+  int r = park(why);
+  if (t) h->timers.remove(t);
+  return r;
 }
 
 void wake_local(Hub* h, Green* g, uint64_t seq, int result) {
@@ -367,14 +389,8 @@ int join_until(Green* t, void** result, Nanos deadline) {
     t->joiner = me;
     t->joiner_seq = park_seq(me);
     t->join_lock.unlock();
-    ParkTimer timer(me, -ETIMEDOUT);
-    if (deadline != kForever) {
-      timer.deadline = deadline;
-      me->hub->timers.add(&timer);
-    }
-    me->interruptible = true;  // pthread_join is a cancellation point (runtime/thread/cancel.h)
-    int r = park(WaitReason::kJoin);
-    me->hub->timers.remove(&timer);
+    // Interruptible: pthread_join is a cancellation point (thread/cancel.h).
+    int r = park_until(WaitReason::kJoin, deadline, true);
     if (r == -ETIMEDOUT || r == -EINTR) {
       SpinGuard g(t->join_lock);
       if (!t->finished) {
@@ -524,10 +540,10 @@ void adopt_current_thread() {
   g->id = g_next_id.fetch_add(1);
   g->hub = h;
   g->state = GreenState::kRunning;
-  pthread_getname_np(pthread_self(), g->name, sizeof g->name);
+  REAL(pthread_getname_np)(REAL(pthread_self)(), g->name, sizeof g->name);
   h->running = g;
   h->on_cpu.store(g, std::memory_order_release);
-  h->os_thread = pthread_self();
+  h->os_thread = REAL(pthread_self)();
   h->add_green(g);
   g_live_greens.fetch_add(1);
   tcb_adopt(h, g);
@@ -538,7 +554,7 @@ void adopt_current_thread() {
 static void* dedicated_hub_main(void* arg) {
   auto h = static_cast<Hub*>(arg);
   t_hub = h;
-  h->os_thread = pthread_self();
+  h->os_thread = REAL(pthread_self)();
   tcb_adopt(h, nullptr);
   stack_guard_install_thread();
   hub_loop(h);
@@ -549,10 +565,10 @@ Hub* start_hub_thread(int) {
   Hub* h = hub_create();
   pthread_t tid;
   pthread_attr_t attr;
-  pthread_attr_init(&attr);
+  REAL(pthread_attr_init)(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  GREEN_CHECK(pthread_create(&tid, &attr, dedicated_hub_main, h) == 0, "hub thread");
-  pthread_attr_destroy(&attr);
+  GREEN_CHECK(REAL(pthread_create)(&tid, &attr, dedicated_hub_main, h) == 0, "hub thread");
+  REAL(pthread_attr_destroy)(&attr);
   return h;
 }
 

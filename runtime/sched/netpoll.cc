@@ -1,4 +1,5 @@
 #include "sched/netpoll.h"
+#include "os/sys.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -78,7 +79,7 @@ FdRef::FdRef(int fd, uint32_t gen) : w_(nullptr), fd_(fd), gen_(gen) {}
 static void release_watch(FdWatch* w) {
   if (--w->refs == 0 && w->orphan) {
     netpoll_unregister(this_hub(), w->fd);
-    close(w->fd);
+    sys::close(w->fd);
     delete w;
   }
 }
@@ -103,15 +104,8 @@ int FdRef::wait(int events, Nanos deadline) {
   if (rc) return rc;
   FdWaiter x{g, park_seq(g), events};
   link_waiter(w_, &x);
-  ParkTimer t(g, -ETIMEDOUT);
-  if (deadline != kForever) {
-    t.deadline = deadline;
-    h->timers.add(&t);
-  }
-  g->interruptible = true;
-  int r = park(events & POLLOUT ? WaitReason::kIoWrite : WaitReason::kIoRead);
+  int r = park_until(events & POLLOUT ? WaitReason::kIoWrite : WaitReason::kIoRead, deadline, true);
   unlink_waiter(w_, &x);
-  h->timers.remove(&t);
   return r;
 }
 
@@ -128,14 +122,7 @@ int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
     waiters[i].events = fds[i].events;
     link_waiter(w, &waiters[i]);
   }
-  ParkTimer t(g, -ETIMEDOUT);
-  if (deadline != kForever) {
-    t.deadline = deadline;
-    h->timers.add(&t);
-  }
-  g->interruptible = true;
-  int r = park(WaitReason::kIoRead);
-  h->timers.remove(&t);
+  int r = park_until(WaitReason::kIoRead, deadline, true);
   for (size_t i = 0; i < n; i++) {
     if (!watches[i]) continue;
     unlink_waiter(watches[i], &waiters[i]);
@@ -190,8 +177,8 @@ void netpoll_close(int fd) {
     delete w;
     return;
   }
-  int priv = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_base());
-  if (priv < 0) priv = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  int priv = sys::fcntl(fd, F_DUPFD_CLOEXEC, private_fd_base());
+  if (priv < 0) priv = sys::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   GREEN_CHECK(priv >= 0, "no fd left to keep a waited-on file open across close()");
   w->fd = priv;
   w->orphan = true;

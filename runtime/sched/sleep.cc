@@ -14,30 +14,10 @@ Nanos now() {
 }
 
 int sleep_until(Nanos deadline) {
-  Hub* h = this_hub();
-  Green* g = h->running;
   if (deadline <= now()) return 0;
-  ParkTimer t(g, 0);
-  t.deadline = deadline;
-  h->timers.add(&t);
-  g->interruptible = true;
-  int r = park(WaitReason::kSleep);
-  h->timers.remove(&t);
-  return r;
+  return park_until(WaitReason::kSleep, deadline, true, 0);
 }
 
-int wait_signal(Nanos deadline) {
-  Hub* h = this_hub();
-  Green* g = h->running;
-  ParkTimer t(g, -ETIMEDOUT);
-  if (deadline != kForever) {
-    t.deadline = deadline;
-    h->timers.add(&t);
-  }
-  g->interruptible = true;
-  int r = park(WaitReason::kSignal);
-  h->timers.remove(&t);
-  return r;
-}
+int wait_signal(Nanos deadline) { return park_until(WaitReason::kSignal, deadline, true); }
 
 }  // namespace green

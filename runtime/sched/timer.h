@@ -34,6 +34,11 @@ struct ParkTimer : TimerNode {
   int result;
 };
 
+// park_until (green.h) with the caller's own timer node t (its deadline
+// and fire set; kForever: no timer), for timeouts that must claim something
+// before they wake (the parking lot's waiter). nullptr: no timer.
+int park_with_timer(WaitReason why, TimerNode* t, bool interruptible);
+
 class Timers {
  public:
   int init(uv_loop_t* loop);  // 0 or -errno

@@ -10,8 +10,8 @@
 #include <cerrno>
 
 #include "thread/cancel.h"
-#include "sched/hub.h"
 #include "os/spinlock.h"
+#include "sync/addr_table.h"
 #include "sched/timer.h"
 
 namespace green::lot {
@@ -29,9 +29,7 @@ struct Waiter {
 
 namespace {
 
-constexpr size_t kBuckets = 1024;
-
-struct alignas(64) Bucket {
+struct Bucket {
   green::SpinLock lock;
   std::atomic<int> n{0};           // waiters linked here (written under lock)
   Waiter* head = nullptr;
@@ -54,16 +52,13 @@ struct alignas(64) Bucket {
   }
 };
 
-Bucket g_buckets[kBuckets];
+constinit green::AddrTable<Bucket, 10, 2> g_buckets;
 
 // The bucket whose lock this thread holds while park_impl runs the caller's
 // still_blocked check (which may call count_tag on the same bucket).
 thread_local Bucket* t_checking = nullptr;
 
-Bucket& bucket_of(const void* addr) {
-  auto a = reinterpret_cast<uintptr_t>(addr);
-  return g_buckets[((a >> 2) * 0x9E3779B97F4A7C15ull) >> 54];
-}
+Bucket& bucket_of(const void* addr) { return g_buckets.of(addr); }
 
 bool claim(Waiter* w) {
   bool expected = false;
@@ -111,17 +106,12 @@ int park_impl(const void* addr, uint32_t bits, int tag, green::Nanos deadline, g
   }
   b.lock.unlock();
   LotTimer timer;
-  green::Hub* h = green::this_hub();
-  if (deadline != green::kForever) {
-    timer.w = &w;
-    timer.deadline = deadline;
-    timer.fire = fire_lot_timer;
-    h->timers.add(&timer);
-  }
+  timer.w = &w;
+  timer.deadline = deadline;
+  timer.fire = fire_lot_timer;
   cancel_note_lot_waiter(&w);
-  int r = green::park(why);
+  int r = green::park_with_timer(why, &timer, false);
   cancel_note_lot_waiter(nullptr);
-  h->timers.remove(&timer);
   return r;
 }
 
