@@ -110,7 +110,7 @@ bool kernel_wait_off_hub(const uint32_t* addr, uint32_t expected, green::Nanos d
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_t t;
   int rc = REAL(pthread_create)(&t, &attr, kernel_waiter_main, &w);
-  pthread_attr_destroy(&attr);
+  REAL(pthread_attr_destroy)(&attr);
   if (rc) return false;
   *out = green::park(green::WaitReason::kSyncShared);
   return true;

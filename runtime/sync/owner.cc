@@ -10,6 +10,7 @@
 #include <new>
 
 #include "os/spinlock.h"
+#include "sync/addr_table.h"
 
 namespace green {
 namespace {
@@ -22,20 +23,15 @@ struct Record {
   Record* next;
 };
 
-constexpr size_t kBuckets = 256;
-
-struct alignas(64) Bucket {
+struct Bucket {
   green::SpinLock lock;
   Record* head = nullptr;
 };
 
-Bucket g_table[kBuckets];
+constinit green::AddrTable<Bucket, 8, 3> g_table;
 std::atomic<long> g_records{0};
 
-Bucket& bucket_of(const void* m) {
-  auto a = reinterpret_cast<uintptr_t>(m);
-  return g_table[((a >> 3) * 0x9E3779B97F4A7C15ull) >> 56];
-}
+Bucket& bucket_of(const void* m) { return g_table.of(m); }
 
 Record** find(Bucket& b, const void* m) {
   Record** p = &b.head;

@@ -24,6 +24,7 @@
 #include "green.h"
 #include "sync/parking_lot.h"
 #include "os/spinlock.h"
+#include "sync/addr_table.h"
 
 namespace green {
 namespace {
@@ -35,21 +36,16 @@ struct Record {
   Record* next;
 };
 
-constexpr size_t kBuckets = 64;
-
-struct alignas(64) Bucket {
+struct Bucket {
   green::SpinLock lock;
   Record* head = nullptr;
   Record* free = nullptr;
 };
 
-Bucket g_table[kBuckets];
+constinit AddrTable<Bucket, 6, 4> g_table;
 std::atomic<long> g_held{0};
 
-Bucket& bucket_of(const FILE* f) {
-  auto a = reinterpret_cast<uintptr_t>(f);
-  return g_table[((a >> 4) * 0x9E3779B97F4A7C15ull) >> 58];
-}
+Bucket& bucket_of(const FILE* f) { return g_table.of(f); }
 
 Record** find(Bucket& b, const FILE* f) {
   Record** p = &b.head;
