@@ -1,4 +1,5 @@
 #include "os/check.h"
+#include "os/sys.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,7 +15,7 @@ void vreport(const char* fmt, va_list ap) {
   if (n > static_cast<int>(sizeof buf) - 2) n = sizeof buf - 2;
   buf[n++] = '\n';
   for (int off = 0; off < n;) {
-    long w = syscall(SYS_write, 2, buf + off, n - off);
+    long w = sys::write(2, buf + off, n - off);
     if (w <= 0) break;
     off += static_cast<int>(w);
   }

@@ -1,4 +1,6 @@
 #include "sched/monitor.h"
+#include "glibc/real.h"
+#include "os/sys.h"
 
 #include <execinfo.h>
 #include <pthread.h>
@@ -49,7 +51,7 @@ void check_hub(int i, Hub* h, Seen* seen, Nanos t_now) {
          "hub (GREEN_MONITOR_MS=%d). Its backtrace:",
          i, static_cast<unsigned long long>(g->id), g->name, static_cast<long long>(stuck_ms),
          config().monitor_ms);
-  pthread_kill(static_cast<pthread_t>(h->os_thread), backtrace_signal());  // native thread: real
+  REAL(pthread_kill)(static_cast<pthread_t>(h->os_thread), backtrace_signal());
 }
 
 void* watchdog(void*) {
@@ -58,7 +60,7 @@ void* watchdog(void*) {
   Nanos period = Nanos(config().monitor_ms) * 1000000 / 2;
   for (;;) {
     timespec ts{static_cast<time_t>(period / 1000000000), static_cast<long>(period % 1000000000)};
-    nanosleep(&ts, nullptr);
+    sys::nanosleep(&ts);
     Nanos t_now = now();
     for (int i = 0; i < hub_count() && i < kMaxWatched; i++)
       if (Hub* h = hub_at(i)) check_hub(i, h, &seen[i], t_now);
@@ -77,13 +79,13 @@ void monitor_start() {
   sa.sa_handler = print_backtrace;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  GREEN_CHECK(sigaction(backtrace_signal(), &sa, nullptr) == 0, "monitor signal");
+  GREEN_CHECK(REAL(sigaction)(backtrace_signal(), &sa, nullptr) == 0, "monitor signal");
   pthread_attr_t attr;
-  pthread_attr_init(&attr);
+  REAL(pthread_attr_init)(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_t t;
-  GREEN_CHECK(pthread_create(&t, &attr, watchdog, nullptr) == 0, "monitor thread");
-  pthread_attr_destroy(&attr);
+  GREEN_CHECK(REAL(pthread_create)(&t, &attr, watchdog, nullptr) == 0, "monitor thread");
+  REAL(pthread_attr_destroy)(&attr);
 }
 
 }  // namespace green

@@ -1,4 +1,5 @@
 #include "sched/netpoll_hub.h"
+#include "os/sys.h"
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -32,7 +33,7 @@ int netpoll_init(Hub* h) {
 void netpoll_wait(Hub* h, int timeout_ms) {
   epoll_event evs[kEventBatch];
   bool loop_ready = timeout_ms == 0;  // a non-blocking pass always runs libuv's too
-  int n = epoll_wait(h->epfd, evs, kEventBatch, timeout_ms);
+  int n = sys::epoll_wait(h->epfd, evs, kEventBatch, timeout_ms);
   for (int i = 0; i < n; i++) {
     auto w = static_cast<FdWatch*>(evs[i].data.ptr);
     if (w) netpoll_dispatch(w, evs[i].events);
@@ -47,8 +48,9 @@ void netpoll_wait(Hub* h, int timeout_ms) {
 int netpoll_reopen(Hub* h) {
   int fd = epoll_create1(EPOLL_CLOEXEC);
   if (fd < 0) return -errno;
-  int rc = dup3(fd, h->epfd, O_CLOEXEC) < 0 ? -errno : 0;
-  close(fd);
+  int rc = sys::dup3(fd, h->epfd, O_CLOEXEC);
+  sys::close(fd);
+  if (rc > 0) rc = 0;
   return rc ? rc : watch_libuv(h);
 }
 

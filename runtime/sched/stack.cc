@@ -2,11 +2,12 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
+#include <cstdlib>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "os/check.h"
+#include "os/sys.h"
 #include "config/config.h"
 
 namespace green {
@@ -30,9 +31,11 @@ static void report_map_limit() {
   static std::atomic<bool> said{false};
   if (said.exchange(true)) return;
   long limit = -1;
-  if (FILE* f = fopen("/proc/sys/vm/max_map_count", "re")) {
-    if (fscanf(f, "%ld", &limit) != 1) limit = -1;
-    fclose(f);
+  int fd = sys::openat(AT_FDCWD, "/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[32] = {};
+    if (sys::read(fd, buf, sizeof buf - 1) > 0) limit = strtol(buf, nullptr, 10);
+    sys::close(fd);
   }
   report("libgreen: cannot map another green-thread stack (ENOMEM). Each stack takes 2 of the "
          "process's memory maps and vm.max_map_count is %ld, about %ld threads; raise it with "

@@ -1,4 +1,5 @@
 #include "sched/stack_guard.h"
+#include "glibc/real.h"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -26,7 +27,7 @@ static void on_segv(int sig, siginfo_t* si, void* uc) {
            "the program passes to pthread_attr_setstacksize.",
            config().stack_size / 1024, g->stack.usable() / 1024 * 4);
   }
-  sigaction(SIGSEGV, &g_previous, nullptr);
+  REAL(sigaction)(SIGSEGV, &g_previous, nullptr);
   (void)sig;
   (void)uc;
 }
@@ -36,7 +37,7 @@ static void install_handler() {
   sa.sa_sigaction = on_segv;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGSEGV, &sa, &g_previous);
+  REAL(sigaction)(SIGSEGV, &sa, &g_previous);
 }
 
 static void install_alt_stack() {

@@ -1,4 +1,5 @@
 #include "sched/timer.h"
+#include "os/sys.h"
 
 #include <cerrno>
 #include <cstring>
@@ -31,8 +32,9 @@ int Timers::init(uv_loop_t* loop) {
 int Timers::fork_child() {
   int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) return -errno;
-  int rc = dup3(fd, tfd_, O_CLOEXEC) < 0 ? -errno : 0;
-  close(fd);
+  int rc = sys::dup3(fd, tfd_, O_CLOEXEC);
+  sys::close(fd);
+  if (rc > 0) rc = 0;
   heap_.clear();
   armed_at_ = kForever;
   return rc;
@@ -62,7 +64,7 @@ void Timers::remove(TimerNode* t) {
 void Timers::on_timerfd(uv_poll_t* p, int, int) {
   auto self = static_cast<Timers*>(p->data);
   uint64_t expirations;
-  while (read(self->tfd_, &expirations, sizeof expirations) > 0) {
+  while (sys::read(self->tfd_, &expirations, sizeof expirations) > 0) {
   }
   self->armed_at_ = kForever;
   self->fire_due();
