@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "context.h"
+#include "sched/context.h"
 #include "green.h"
-#include "stack.h"
+#include "sched/stack.h"
 
 namespace {
 
