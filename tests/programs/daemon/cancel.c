@@ -12,7 +12,9 @@
  *   3. with cancelability disabled a cancel request waits (a 400 ms sleep completes) until
  *      the thread enables it and calls pthread_testcancel.
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 
 #include <fcntl.h>
@@ -162,7 +164,7 @@ static void part_cancel_blocked(void)
 	}
 	int tl = pthread_mutex_trylock(&mu);
 	printf("cond_wait: cleanup ran with the mutex held: %s; trylock afterwards: %s\n",
-	       mutex_held_in_cleanup ? "yes" : "no", en(tl));
+	       mutex_held_in_cleanup ? "yes" : "no", ename(tl));
 	if (tl == 0)
 		pthread_mutex_unlock(&mu);
 	close(pfd[0]);
@@ -214,5 +216,6 @@ int main(void)
 	part_exit();
 	part_cancel_blocked();
 	part_deferred();
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

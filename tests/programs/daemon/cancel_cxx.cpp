@@ -13,6 +13,9 @@
  *      each still sees its own exception; a destructor that blocks during unwinding
  *      sees std::uncaught_exceptions() == 1.
  */
+#include "check.h"
+#include "ticker.h"
+
 #include <cxxabi.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -25,9 +28,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-extern "C" void dticker_start(void);
-extern "C" int dticker_stop(void);
 
 static std::mutex log_mu;
 static std::string log_str;
@@ -150,7 +150,7 @@ static void *exc_thread(void *arg)
 int main()
 {
 	setvbuf(stdout, nullptr, _IOLBF, 0);
-	dticker_start();
+	ticker_start();
 
 	pthread_t t;
 	void *ret = nullptr;
@@ -179,7 +179,7 @@ int main()
 	for (int i = 0; i < 4; i++) {
 		std::this_thread::sleep_for(std::chrono::milliseconds(i % 2 ? 50 : 400));
 		if (write(gate[1], "x", 1) != 1)
-			printf("FAIL: gate write\n");
+			FAIL("gate write");
 	}
 	pthread_join(ta, nullptr);
 	pthread_join(tb, nullptr);
@@ -188,10 +188,11 @@ int main()
 		       "uncaught_exceptions in a blocking destructor: %d\n",
 		       r->rethrown.c_str(), r->rethrown == r->what ? "yes" : "no", r->uncaught_in_dtor);
 		if (r->rethrown != r->what)
-			printf("FAIL: a thread saw another thread's exception\n");
+			FAIL("a thread saw another thread's exception");
 	}
 	std::string stray = take_log();
 	if (!stray.empty())
-		printf("FAIL: unexpected log: %s\n", stray.c_str());
-	return dticker_stop();
+		FAIL("unexpected log: %s", stray.c_str());
+	ticker_stop();
+	return check_status();
 }

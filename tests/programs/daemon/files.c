@@ -15,7 +15,9 @@
  *   6. copy_file_range() file -> file;
  *   7. open(fifo, O_RDONLY) blocking until a writer thread opens it 400 ms later.
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 
 #include <fcntl.h>
@@ -53,7 +55,7 @@ static void *pwriter(void *arg)
 	for (long k = 0; k < PER; k++) {
 		long blk = k * NT + t;
 		memset(b, (int)(blk & 0xff), BLK);
-		CHECK(pwrite(fd, b, BLK, blk * BLK) == BLK, "pwrite: %s", en(errno));
+		CHECK(pwrite(fd, b, BLK, blk * BLK) == BLK, "pwrite: %s", ename(errno));
 	}
 	return NULL;
 }
@@ -78,8 +80,8 @@ static void part_pwrite(void)
 		pthread_create(&t[i], NULL, pwriter, (void *)i);
 	for (int i = 0; i < NT; i++)
 		pthread_join(t[i], NULL);
-	printf("fsync: %s, fdatasync: %s\n", en(fsync(fd) ? errno : 0),
-	       en(fdatasync(fd) ? errno : 0));
+	printf("fsync: %s, fdatasync: %s\n", ename(fsync(fd) ? errno : 0),
+	       ename(fdatasync(fd) ? errno : 0));
 	for (int i = 0; i < NT; i++)
 		pthread_create(&t[i], NULL, preader, &bad[i]);
 	for (int i = 0; i < NT; i++)
@@ -104,7 +106,7 @@ static void *appender(void *arg)
 	char rec[RECLEN + 1];
 	for (int i = 0; i < RECS; i++) {
 		snprintf(rec, sizeof rec, "rec T%ld %04d ...........\n", t, i);
-		CHECK(write(afd, rec, RECLEN) == RECLEN, "append write: %s", en(errno));
+		CHECK(write(afd, rec, RECLEN) == RECLEN, "append write: %s", ename(errno));
 	}
 	return NULL;
 }
@@ -187,12 +189,12 @@ static void part_locks(void)
 
 	pid_t pid = hold_in_child(FLOCK);
 	int rc = flock(lfd, LOCK_EX | LOCK_NB);
-	printf("flock LOCK_EX|LOCK_NB while the child holds it: %s\n", en(rc ? errno : 0));
+	printf("flock LOCK_EX|LOCK_NB while the child holds it: %s\n", ename(rc ? errno : 0));
 	long t0 = now_ms();
 	rc = flock(lfd, LOCK_EX);
 	long waited = now_ms() - t0;
 	fprintf(stderr, "flock waited %ld ms\n", waited);
-	printf("flock LOCK_EX: %s, waited for the child: %s\n", en(rc ? errno : 0),
+	printf("flock LOCK_EX: %s, waited for the child: %s\n", ename(rc ? errno : 0),
 	       waited >= 200 ? "yes" : "no");
 	flock(lfd, LOCK_UN);
 	reap(pid, "flock");
@@ -201,12 +203,12 @@ static void part_locks(void)
 	rc = lockf(lfd, F_TLOCK, 0);
 	int e = errno;
 	printf("lockf F_TLOCK while the child holds it: %s\n",
-	       rc == 0 ? "0" : (e == EAGAIN || e == EACCES) ? "EAGAIN or EACCES" : en(e));
+	       rc == 0 ? "0" : (e == EAGAIN || e == EACCES) ? "EAGAIN or EACCES" : ename(e));
 	t0 = now_ms();
 	rc = lockf(lfd, F_LOCK, 0);
 	waited = now_ms() - t0;
 	fprintf(stderr, "lockf waited %ld ms\n", waited);
-	printf("lockf F_LOCK: %s, waited for the child: %s\n", en(rc ? errno : 0),
+	printf("lockf F_LOCK: %s, waited for the child: %s\n", ename(rc ? errno : 0),
 	       waited >= 200 ? "yes" : "no");
 	lockf(lfd, F_ULOCK, 0);
 	reap(pid, "lockf");
@@ -216,17 +218,17 @@ static void part_locks(void)
 	rc = fcntl(lfd, F_SETLK, &fl);
 	e = errno;
 	printf("fcntl F_SETLK while the child holds it: %s\n",
-	       rc == 0 ? "0" : (e == EAGAIN || e == EACCES) ? "EAGAIN or EACCES" : en(e));
+	       rc == 0 ? "0" : (e == EAGAIN || e == EACCES) ? "EAGAIN or EACCES" : ename(e));
 	struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	rc = fcntl(lfd, F_GETLK, &q);
-	printf("fcntl F_GETLK: %s type=%s holder is the child: %s\n", en(rc ? errno : 0),
+	printf("fcntl F_GETLK: %s type=%s holder is the child: %s\n", ename(rc ? errno : 0),
 	       q.l_type == F_WRLCK ? "F_WRLCK" : "other", q.l_pid == pid ? "yes" : "no");
 	t0 = now_ms();
 	fl.l_type = F_WRLCK;
 	rc = fcntl(lfd, F_SETLKW, &fl);
 	waited = now_ms() - t0;
 	fprintf(stderr, "F_SETLKW waited %ld ms\n", waited);
-	printf("fcntl F_SETLKW: %s, waited for the child: %s\n", en(rc ? errno : 0),
+	printf("fcntl F_SETLKW: %s, waited for the child: %s\n", ename(rc ? errno : 0),
 	       waited >= 200 ? "yes" : "no");
 	fl.l_type = F_UNLCK;
 	fcntl(lfd, F_SETLK, &fl);
@@ -256,13 +258,13 @@ static void *sink_main(void *arg)
 		if (s->use_splice) {
 			r = splice(s->fd, NULL, p[1], NULL, sizeof buf, SPLICE_F_MOVE);
 			if (r > 0)
-				CHECK(read_n(p[0], buf, (size_t)r) == r, "read from splice pipe");
+				CHECK(read_full(p[0], buf, (size_t)r) == r, "read from splice pipe");
 		} else {
 			r = read(s->fd, buf, sizeof buf);
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		CHECK(r >= 0, "sink read/splice: %s", en(errno));
+		CHECK(r >= 0, "sink read/splice: %s", ename(errno));
 		if (r <= 0)
 			break;
 		s->sum = sum_bytes(s->sum, buf, (size_t)r);
@@ -275,7 +277,7 @@ static void *sink_main(void *arg)
 	return NULL;
 }
 
-static void tcp_pair(int *a, int *b)
+static void tcp_pair_small(int *a, int *b)
 {
 	int port, l = listen_lo(&port);
 	*a = connect_lo(port);
@@ -291,7 +293,7 @@ static void tcp_pair(int *a, int *b)
 static void part_sendfile(void)
 {
 	int a, b;
-	tcp_pair(&a, &b);
+	tcp_pair_small(&a, &b);
 	struct sink s = { .fd = b };
 	pthread_t t;
 	pthread_create(&t, NULL, sink_main, &s);
@@ -300,7 +302,7 @@ static void part_sendfile(void)
 		ssize_t r = sendfile(a, fd, &off, (size_t)(XFER - off));
 		if (r < 0 && errno == EINTR)
 			continue;
-		CHECK(r > 0, "sendfile: %s", en(errno));
+		CHECK(r > 0, "sendfile: %s", ename(errno));
 		if (r <= 0)
 			break;
 	}
@@ -331,7 +333,7 @@ static void *feeder_main(void *arg)
 		for (size_t i = 0; i < sizeof buf; i++)
 			buf[i] = pattern(done + (long)i);
 		f->sum = sum_bytes(f->sum, buf, sizeof buf);
-		CHECK(write_all(f->fd, buf, sizeof buf) == 0, "feeder write: %s", en(errno));
+		CHECK(write_all(f->fd, buf, sizeof buf) == 0, "feeder write: %s", ename(errno));
 	}
 	close(f->fd);
 	return NULL;
@@ -340,7 +342,7 @@ static void *feeder_main(void *arg)
 static void part_splice(void)
 {
 	int a, b, p[2];
-	tcp_pair(&a, &b);
+	tcp_pair_small(&a, &b);
 	pipe2(p, O_CLOEXEC);
 	struct feeder f = { .fd = p[1], .n = 1L << 20 };
 	struct sink s = { .fd = b, .use_splice = 1 };
@@ -352,7 +354,7 @@ static void part_splice(void)
 		ssize_t r = splice(p[0], NULL, a, NULL, 65536, SPLICE_F_MOVE);
 		if (r < 0 && errno == EINTR)
 			continue;
-		CHECK(r >= 0, "splice pipe->socket: %s", en(errno));
+		CHECK(r >= 0, "splice pipe->socket: %s", ename(errno));
 		if (r <= 0)
 			break;
 		moved += r;
@@ -379,7 +381,7 @@ static void part_copy_file_range(void)
 	long copied = 0;
 	while (copied < XFER) {
 		ssize_t r = copy_file_range(fd, &in, cfd, &out, (size_t)(XFER - copied), 0);
-		CHECK(r > 0, "copy_file_range: %s", en(errno));
+		CHECK(r > 0, "copy_file_range: %s", ename(errno));
 		if (r <= 0)
 			break;
 		copied += r;
@@ -404,7 +406,7 @@ static void *fifo_writer(void *arg)
 	(void)arg;
 	sleep_ms(400);
 	int w = open(fifo, O_WRONLY | O_CLOEXEC);
-	CHECK(w >= 0, "open fifo for writing: %s", en(errno));
+	CHECK(w >= 0, "open fifo for writing: %s", ename(errno));
 	write_all(w, "through the fifo\n", 17);
 	close(w);
 	return NULL;
@@ -414,9 +416,9 @@ static void part_fifo(void)
 {
 	char dir[64];
 	strcpy(dir, "/tmp/daemon_files_fifoXXXXXX");
-	CHECK(mkdtemp(dir), "mkdtemp: %s", en(errno));
+	CHECK(mkdtemp(dir), "mkdtemp: %s", ename(errno));
 	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
-	CHECK(mkfifo(fifo, 0600) == 0, "mkfifo: %s", en(errno));
+	CHECK(mkfifo(fifo, 0600) == 0, "mkfifo: %s", ename(errno));
 	pthread_t t;
 	pthread_create(&t, NULL, fifo_writer, NULL);
 	long t0 = now_ms();
@@ -424,7 +426,7 @@ static void part_fifo(void)
 	long waited = now_ms() - t0;
 	fprintf(stderr, "fifo open waited %ld ms\n", waited);
 	char buf[64];
-	ssize_t n = read_all(r, buf, sizeof buf - 1);
+	ssize_t n = read_full(r, buf, sizeof buf - 1);
 	buf[n < 0 ? 0 : n] = 0;
 	pthread_join(t, NULL);
 	close(r);
@@ -441,7 +443,7 @@ int main(void)
 	ticker_start();
 	strcpy(path, "/tmp/daemon_filesXXXXXX");
 	fd = mkstemp(path);
-	CHECK(fd >= 0, "mkstemp: %s", en(errno));
+	CHECK(fd >= 0, "mkstemp: %s", ename(errno));
 	part_pwrite();
 	part_append();
 	part_locks();
@@ -457,5 +459,6 @@ int main(void)
 	part_fifo();
 	close(fd);
 	unlink(path);
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

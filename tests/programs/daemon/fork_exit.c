@@ -10,7 +10,8 @@
  * may give the handles of the parent's vanished ones) still exits cleanly:
  * exit() waits for its helpers (Apache's worker children aborted here).
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #include <fcntl.h>
@@ -69,5 +70,6 @@ int main(void)
 		printf("child %d: %s %d\n", round, WIFEXITED(st) ? "exited" : "killed by signal",
 		       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	}
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

@@ -21,7 +21,9 @@
  *   i. posix_spawn with file actions and posix_spawnp;
  *   j. wait, waitpid (blocking 400 ms, WNOHANG), wait4, waitid, death by signal, ECHILD.
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 
 #include <dirent.h>
@@ -66,7 +68,7 @@ static long fdinfo_flags(int fd)
 static int print_stdin_flags(void)
 {
 	char buf[4096];
-	ssize_t n = read_all(0, buf, sizeof buf);
+	ssize_t n = read_full(0, buf, sizeof buf);
 	printf("exec'd child: read %zd bytes from stdin\n", n);
 	for (int fd = 0; fd <= 1; fd++) {
 		long real = fdinfo_flags(fd);
@@ -91,7 +93,7 @@ static void print_wait(const char *what, pid_t want, pid_t got, int st)
 	char s[64];
 	status_str(s, sizeof s, st);
 	printf("%s: %s%s\n", what, got == want ? "" : "WRONG PID ", s);
-	CHECK(got == want, "%s returned %d: %s", what, (int)got, en(errno));
+	CHECK(got == want, "%s returned %d: %s", what, (int)got, ename(errno));
 }
 
 static pid_t fork_flushed(void)
@@ -155,7 +157,7 @@ static void part_fork(void)
 	}
 	close(rep[1]);
 	char msg[256];
-	ssize_t n = read_all(rep[0], msg, sizeof msg - 1);
+	ssize_t n = read_full(rep[0], msg, sizeof msg - 1);
 	msg[n < 0 ? 0 : n] = 0;
 	close(rep[0]);
 	int st = 0;
@@ -202,7 +204,7 @@ static void part_atfork(void)
 	atfork_on = 0;
 	close(p[1]);
 	char child_log[256];
-	ssize_t n = read_all(p[0], child_log, sizeof child_log - 1);
+	ssize_t n = read_full(p[0], child_log, sizeof child_log - 1);
 	child_log[n < 0 ? 0 : n] = 0;
 	close(p[0]);
 	int st;
@@ -242,7 +244,7 @@ static void part_daemon(void)
 	pid_t got = waitpid(pid, &st, 0);
 	print_wait("daemon: the forked child (daemon's parent half)", pid, got, st);
 	char msg[256];
-	ssize_t n = read_all(p[0], msg, sizeof msg - 1);
+	ssize_t n = read_full(p[0], msg, sizeof msg - 1);
 	msg[n < 0 ? 0 : n] = 0;
 	close(p[0]);
 	int gpid = 0, off = 0;
@@ -287,7 +289,7 @@ static void capture(const char *what, void (*child)(void))
 	}
 	close(p[1]);
 	char out[512];
-	ssize_t n = read_all(p[0], out, sizeof out - 1);
+	ssize_t n = read_full(p[0], out, sizeof out - 1);
 	out[n < 0 ? 0 : n] = 0;
 	close(p[0]);
 	int st = 0;
@@ -346,7 +348,7 @@ static void fed_child(const char *what, char *const argv[], int gap_ms)
 	pthread_t t;
 	pthread_create(&t, NULL, feeder, &f);
 	char buf[1024];
-	ssize_t n = read_all(out[0], buf, sizeof buf - 1);
+	ssize_t n = read_full(out[0], buf, sizeof buf - 1);
 	buf[n < 0 ? 0 : n] = 0;
 	close(out[0]);
 	pthread_join(t, NULL);
@@ -399,11 +401,11 @@ static void spawn_capture(const char *what, int use_path, const char *file, char
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	char out[256];
-	ssize_t n = read_all(p[0], out, sizeof out - 1);
+	ssize_t n = read_full(p[0], out, sizeof out - 1);
 	out[n < 0 ? 0 : n] = 0;
 	close(p[0]);
 	int st = 0;
-	printf("%s: %s, output: %s", what, en(rc), out);
+	printf("%s: %s, output: %s", what, ename(rc), out);
 	pid_t got = waitpid(pid, &st, 0);
 	print_wait(what, pid, got, st);
 }
@@ -455,7 +457,7 @@ static void part_wait(void)
 	memset(&si, 0, sizeof si);
 	int rc = waitid(P_PID, (id_t)left[1], &si, WEXITED);
 	codes |= 1 << si.si_status;
-	printf("waitid: %s, si_pid right: %s, si_code=%s\n", en(rc ? errno : 0),
+	printf("waitid: %s, si_pid right: %s, si_code=%s\n", ename(rc ? errno : 0),
 	       si.si_pid == left[1] ? "yes" : "no", si.si_code == CLD_EXITED ? "CLD_EXITED" : "other");
 	printf("exit codes seen: 11 %s, 12 %s, 13 %s\n", codes & (1 << 11) ? "yes" : "no",
 	       codes & (1 << 12) ? "yes" : "no", codes & (1 << 13) ? "yes" : "no");
@@ -464,7 +466,7 @@ static void part_wait(void)
 	printf("waitpid WNOHANG on a running child: %d\n", (int)waitpid(slow, &st, WNOHANG));
 	memset(&si, 0, sizeof si);
 	rc = waitid(P_PID, (id_t)slow, &si, WEXITED | WNOHANG);
-	printf("waitid WNOHANG on a running child: %s, si_pid=%d\n", en(rc ? errno : 0), (int)si.si_pid);
+	printf("waitid WNOHANG on a running child: %s, si_pid=%d\n", ename(rc ? errno : 0), (int)si.si_pid);
 	long t0 = now_ms();
 	got = waitpid(slow, &st, 0);
 	long waited = now_ms() - t0;
@@ -479,7 +481,7 @@ static void part_wait(void)
 
 	errno = 0;
 	rc = waitpid(-1, &st, WNOHANG);
-	printf("waitpid(-1) with no children: %d %s\n", rc, en(errno));
+	printf("waitpid(-1) with no children: %d %s\n", rc, ename(errno));
 }
 
 int main(int argc, char **argv)
@@ -502,5 +504,6 @@ int main(int argc, char **argv)
 	part_system();
 	part_spawn();
 	part_wait();
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

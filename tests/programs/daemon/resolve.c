@@ -14,13 +14,15 @@
  * errno and h_errno are per thread: a failed lookup's codes are read right after it
  * (a runtime that runs the lookup on another thread must hand them back).
  */
-#include "dutil.h"
+#include "check.h"
 #include "ticker.h"
 
+#include <arpa/inet.h>
 #include <grp.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sys/socket.h>
 
 #define NTHREADS 4
 #define ROUNDS 20
@@ -113,7 +115,7 @@ static void ghbn2_bad_family(char *out, size_t cap)
 	struct hostent *h = gethostbyname2("localhost", AF_UNIX);
 	int herr = h_errno, e = errno;
 	snprintf(out, cap, "gethostbyname2(localhost, AF_UNIX): %s h_errno=%d errno=%s",
-		 h ? "ok" : "NULL", herr, en(e));
+		 h ? "ok" : "NULL", herr, ename(e));
 }
 
 static void nonreentrant_pw_gr(char *out, size_t cap)
@@ -127,7 +129,7 @@ static void nonreentrant_pw_gr(char *out, size_t cap)
 	errno = 0;
 	p = getpwuid(4000000000u);
 	snprintf(out + n, cap - (size_t)n, "; getpwuid(4000000000): %s errno=%s",
-		 p ? "found" : "NULL", en(errno));
+		 p ? "found" : "NULL", ename(errno));
 	pthread_mutex_unlock(&nonreentrant);
 }
 
@@ -142,8 +144,8 @@ static void pw(char *out, size_t cap)
 	snprintf(out, cap,
 		 "getpwnam_r(root): %s uid=%d gid=%d dir=%s; getpwuid_r(0): %s name=%s; "
 		 "getpwnam_r(missing): rc=%s result=%s",
-		 en(rc), p ? (int)p->pw_uid : -1, p ? (int)p->pw_gid : -1, p ? p->pw_dir : "-",
-		 en(rc2), p2 ? p2->pw_name : "-", en(rc3), p3 ? "non-NULL" : "NULL");
+		 ename(rc), p ? (int)p->pw_uid : -1, p ? (int)p->pw_gid : -1, p ? p->pw_dir : "-",
+		 ename(rc2), p2 ? p2->pw_name : "-", ename(rc3), p3 ? "non-NULL" : "NULL");
 }
 
 static void gr(char *out, size_t cap)
@@ -151,7 +153,7 @@ static void gr(char *out, size_t cap)
 	struct group grp, *g = NULL;
 	char buf[4096];
 	int rc = getgrnam_r("root", &grp, buf, sizeof buf, &g);
-	snprintf(out, cap, "getgrnam_r(root): %s gid=%d name=%s", en(rc), g ? (int)g->gr_gid : -1,
+	snprintf(out, cap, "getgrnam_r(root): %s gid=%d name=%s", ename(rc), g ? (int)g->gr_gid : -1,
 		 g ? g->gr_name : "-");
 }
 
@@ -220,5 +222,6 @@ int main(void)
 	CHECK(strstr(ws[0].res[2], "EAI_NONAME"), "numeric-only lookup of a name: want EAI_NONAME");
 	CHECK(strstr(ws[0].res[9], "uid=0 gid=0"), "root is not uid 0");
 	printf("%d threads x %d rounds agree\n", NTHREADS, ROUNDS);
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

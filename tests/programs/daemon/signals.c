@@ -25,7 +25,9 @@
  *      sigsuspend, pause;
  *   H. read() of a signalfd blocks until the signal is sent.
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 
 #include <fcntl.h>
@@ -112,7 +114,7 @@ static void part_accept_loop(void)
 	close(listener);
 	printf("A: accept loop: EINTR %d time(s), other errors %s, accepted %d, stop=%d, "
 	       "SIGTERM handled %d time(s)\n",
-	       accept_eintr, en(accept_other), accepted, (int)stop, (int)hits[SIGTERM]);
+	       accept_eintr, ename(accept_other), accepted, (int)stop, (int)hits[SIGTERM]);
 	CHECK(accept_eintr == 1 && stop, "A: SIGTERM did not end the accept loop with EINTR");
 }
 
@@ -149,7 +151,7 @@ static void part_alarm_read(void)
 	alarm(1);
 	pthread_join(t, NULL);
 	printf("B: alarm(1) during read without SA_RESTART: ret=%zd %s, handler ran %d\n", r.ret,
-	       en(r.err), hits[SIGALRM] - before);
+	       ename(r.err), hits[SIGALRM] - before);
 	CHECK(r.ret == -1 && r.err == EINTR, "B: read was not interrupted");
 	close(p[0]);
 	close(p[1]);
@@ -171,7 +173,7 @@ static void part_restart_read(void)
 	pthread_join(t, NULL);
 	printf("C: SIGALRM at 400 ms during read with SA_RESTART: handler ran %d before the data; "
 	       "read ret=%zd %s '%s'\n",
-	       during, r.ret, en(r.err), r.ret > 0 ? r.buf : "");
+	       during, r.ret, ename(r.err), r.ret > 0 ? r.buf : "");
 	CHECK(during == 1 && r.ret == 9, "C: SA_RESTART read did not carry on");
 	close(p[0]);
 	close(p[1]);
@@ -281,7 +283,7 @@ static void part_never_restarted(void)
 			       v[k].rem_positive ? "yes" : "no");
 		else
 			printf("D: %s with SA_RESTART: ret=%ld %s%s\n", knames[k], v[k].ret,
-			       en(v[k].err),
+			       ename(v[k].err),
 			       k == K_NANOSLEEP || k == K_CLOCK_NANOSLEEP
 				       ? (v[k].rem_positive ? ", rem > 0" : ", rem = 0")
 				       : "");
@@ -311,7 +313,7 @@ static void part_pthread_kill(void)
 	write_all(p2[1], "for T2", 6);
 	pthread_join(t2, NULL);
 	printf("E: pthread_kill(T1): T1 read ret=%zd %s; T2 read ret=%zd %s '%s'\n", r1.ret,
-	       en(r1.err), r2.ret, en(r2.err), r2.ret > 0 ? r2.buf : "");
+	       ename(r1.err), r2.ret, ename(r2.err), r2.ret > 0 ? r2.buf : "");
 	CHECK(r1.err == EINTR && r2.ret == 6, "E: pthread_kill hit the wrong thread");
 	close(p1[0]);
 	close(p1[1]);
@@ -341,7 +343,7 @@ static void part_directed(void)
 	pthread_join(t[2], NULL);
 	for (int i = 0; i < 3; i++) {
 		printf("F: kill(getpid(), SIGUSR1), only T1 unblocks it: T%d read ret=%zd %s '%s'\n", i,
-		       r[i].ret, en(r[i].err), r[i].ret > 0 ? r[i].buf : "");
+		       r[i].ret, ename(r[i].err), r[i].ret > 0 ? r[i].buf : "");
 		CHECK(i == 1 ? r[i].err == EINTR : r[i].ret == 6, "F: signal went to the wrong thread");
 		close(p[i][0]);
 		close(p[i][1]);
@@ -422,7 +424,7 @@ static void part_sigwait(void)
 	start_waiter(&w, W_SIGWAIT);
 	kill(getpid(), SIGUSR2);
 	pthread_join(w.th, NULL);
-	printf("G: sigwait: ret=%s sig=SIG%s\n", en(w.ret), sigabbrev_np(w.sig));
+	printf("G: sigwait: ret=%s sig=SIG%s\n", ename(w.ret), sigabbrev_np(w.sig));
 
 	memset(&w, 0, sizeof w);
 	w.kind = W_SIGTIMEDWAIT;
@@ -430,7 +432,7 @@ static void part_sigwait(void)
 	pthread_create(&w.th, NULL, waiter_main, &w);
 	pthread_join(w.th, NULL);
 	fprintf(stderr, "sigtimedwait took %ld ms\n", now_ms() - t0);
-	printf("G: sigtimedwait 400 ms with nothing pending: ret=%d %s\n", w.ret, en(w.err));
+	printf("G: sigtimedwait 400 ms with nothing pending: ret=%d %s\n", w.ret, ename(w.err));
 
 	start_waiter(&w, W_SIGWAITINFO);
 	sigqueue(getpid(), SIGUSR2, (union sigval){ .sival_int = 42 });
@@ -444,7 +446,7 @@ static void part_sigwait(void)
 	pthread_kill(w.th, SIGUSR1);
 	pthread_join(w.th, NULL);
 	printf("G: sigsuspend: ret=%d %s, handler ran %d, SIGUSR1 blocked again after: %s\n", w.ret,
-	       en(w.err), hits[SIGUSR1] - before, w.value == 1 ? "yes" : "no");
+	       ename(w.err), hits[SIGUSR1] - before, w.value == 1 ? "yes" : "no");
 
 	start_waiter(&w, W_PAUSE);
 	for (int i = 0; i < 10 && !w.done; i++) {
@@ -452,7 +454,7 @@ static void part_sigwait(void)
 		sleep_ms(200);
 	}
 	pthread_join(w.th, NULL);
-	printf("G: pause: ret=%d %s\n", w.ret, en(w.err));
+	printf("G: pause: ret=%d %s\n", w.ret, ename(w.err));
 }
 
 /* ---- H. signalfd ---- */
@@ -508,5 +510,6 @@ int main(void)
 	for (int sig = 1; sig < NSIG; sig++)
 		left += sigismember(&pending, sig) == 1;
 	printf("signals left pending: %d\n", left);
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

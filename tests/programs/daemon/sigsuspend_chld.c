@@ -9,7 +9,8 @@
  * that exits at once (pending before the wait) and one that exits after
  * 300 ms (arrives during the wait).
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #include <signal.h>
@@ -62,5 +63,6 @@ int main(void)
 	ticker_start();
 	wait_child("child exited before the wait", 0);
 	wait_child("child exits during the wait", 300);
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

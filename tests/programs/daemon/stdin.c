@@ -13,7 +13,9 @@
  *   D. the same with plain read(0)/write(1) on a pipe, the way non-stdio services do it;
  *   and checks fcntl(0/1, F_GETFL) has no O_NONBLOCK at the end.
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 
 #include <ctype.h>
@@ -62,7 +64,7 @@ static void part_b(void)
 	printf("B: pipe on stdin, fgets\n");
 	int p[2];
 	pipe2(p, O_CLOEXEC);
-	CHECK(dup2(p[0], 0) == 0, "dup2 pipe onto stdin: %s", en(errno));
+	CHECK(dup2(p[0], 0) == 0, "dup2 pipe onto stdin: %s", ename(errno));
 	close(p[0]);
 	clearerr(stdin);
 	pthread_t w;
@@ -165,7 +167,7 @@ static void part_d(void)
 		write_all(1, buf, (size_t)r);
 		reads++;
 	}
-	CHECK(r == 0, "read(0): %s", en(errno));
+	CHECK(r == 0, "read(0): %s", ename(errno));
 	pthread_join(w, NULL);
 	printf("D: reads>=3: %s\n", reads >= 3 ? "yes" : "no");
 }
@@ -179,5 +181,6 @@ int main(void)
 	part_d();
 	printf("fd0 O_NONBLOCK=%d fd1 O_NONBLOCK=%d\n", !!(fcntl(0, F_GETFL) & O_NONBLOCK),
 	       !!(fcntl(1, F_GETFL) & O_NONBLOCK));
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

@@ -14,7 +14,9 @@
  *      starts 400 ms late so the writers block with the FILE lock held: flockfile(3)
  *      says each stdio call is atomic, so lines never interleave.
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 
 #include <fcntl.h>
@@ -78,7 +80,7 @@ static void *server(void *arg)
 	pthread_t h[NCLIENTS];
 	for (int i = 0; i < NCLIENTS; i++) {
 		int c = accept(listener, NULL, NULL);
-		CHECK(c >= 0, "accept: %s", en(errno));
+		CHECK(c >= 0, "accept: %s", ename(errno));
 		pthread_create(&h[i], NULL, handler, (void *)(long)c);
 	}
 	for (int i = 0; i < NCLIENTS; i++)
@@ -183,7 +185,7 @@ static void part_unbuffered(void)
 	int c = fgetc(f);
 	printf("unbuffered fgetc: %c\n", c);
 	char rest[64];
-	ssize_t n = read_all(fileno(f), rest, sizeof rest - 1);
+	ssize_t n = read_full(fileno(f), rest, sizeof rest - 1);
 	rest[n < 0 ? 0 : n] = 0;
 	printf("read() after stdio: %zd bytes: %s", n, rest);
 	pthread_join(w, NULL);
@@ -276,5 +278,6 @@ int main(void)
 	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
 	part_shared_file("socket", sv[0], sv[1]);
 	close(sv[0]);
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

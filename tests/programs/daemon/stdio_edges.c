@@ -10,7 +10,9 @@
  * SA_RESTART interrupting fgets (EINTR); pthread_cancel of a thread blocked in
  * fgets, after which another thread reads the same FILE.
  */
-#include "dutil.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 #include <fcntl.h>
 #include <pthread.h>
@@ -55,7 +57,7 @@ static void part_rcvtimeo(void)
 	char buf[32];
 	errno = 0;
 	char *r = fgets(buf, sizeof buf, f);
-	printf("rcvtimeo: fgets=%s errno=%s ferror=%d\n", r ? "line" : "NULL", en(errno), ferror(f) != 0);
+	printf("rcvtimeo: fgets=%s errno=%s ferror=%d\n", r ? "line" : "NULL", ename(errno), ferror(f) != 0);
 	clearerr(f);
 	write(sv[1], "late\n", 5);
 	r = fgets(buf, sizeof buf, f);
@@ -86,7 +88,7 @@ static void part_flockfile(void)
 	pthread_create(&b, NULL, locker, "B");
 	pthread_join(a, NULL); pthread_join(b, NULL);
 	fclose(locked);
-	char buf[256]; ssize_t n = read_all(p[0], buf, sizeof buf - 1); buf[n > 0 ? n : 0] = 0;
+	char buf[256]; ssize_t n = read_full(p[0], buf, sizeof buf - 1); buf[n > 0 ? n : 0] = 0;
 	int bad = 0;
 	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
 		if (!(strlen(l) == 5 && l[0] == l[3] && l[1] == '1' && l[4] == '2')) bad++, printf("bad line: %s\n", l);
@@ -106,7 +108,7 @@ static void part_printf_misc(void)
 	fputs("misc: fputs\n", stdout);
 	putchar('!'); putchar('\n');
 	puts("misc: puts");
-	printf("misc: errno after output %s\n", en(errno));
+	printf("misc: errno after output %s\n", ename(errno));
 }
 
 static unsigned long sum(const unsigned char *p, size_t n) { unsigned long s = 0; for (size_t i = 0; i < n; i++) s = s * 131 + p[i]; return s; }
@@ -117,7 +119,7 @@ static void *big_reader(void *arg)
 	unsigned long *out = arg;
 	sleep_ms(400);
 	unsigned char *b = malloc(BIG);
-	ssize_t n = read_n(big_fd, b, BIG);
+	ssize_t n = read_full(big_fd, b, BIG);
 	*out = (n == BIG) ? sum(b, BIG) : 0;
 	free(b);
 	return NULL;
@@ -290,7 +292,7 @@ static void part_eintr(void)
 	char buf[16];
 	errno = 0;
 	char *r = fgets(buf, sizeof buf, f);
-	printf("eintr: %s errno=%s ferror=%d\n", r ? "line" : "NULL", en(errno), ferror(f) != 0);
+	printf("eintr: %s errno=%s ferror=%d\n", r ? "line" : "NULL", ename(errno), ferror(f) != 0);
 	fclose(f); close(p[1]);
 }
 
@@ -311,5 +313,6 @@ int main(void)
 	part_getc_macro();
 	part_cancel();
 	part_eintr();
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

@@ -9,8 +9,10 @@
  * (clock_nanosleep(2)). No call here may block: the kernel fails them all
  * at once, and under libgreen a bad fd must not be waited on.
  */
-#include "iotest.h"
+#include "check.h"
+#include "net.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>

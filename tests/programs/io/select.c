@@ -8,7 +8,9 @@
  * early return; pselect() leaves its timespec alone (glibc passes a copy).
  * A closed fd in a set fails with EBADF.
  */
-#include "iotest.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
 #include "ticker.h"
 
 #include <signal.h>
@@ -147,6 +149,6 @@ int main(void)
 	pthread_sigmask(SIG_BLOCK, NULL, &cur);
 	printf("mask restored after pselect: %s\n", sigismember(&cur, SIGUSR2) ? "no" : "yes");
 
-	io_failures += ticker_stop();
+	ticker_stop();
 	return finish("io_select");
 }

@@ -8,7 +8,10 @@
  * shim's retry of the write must be what raises the signal, for the right
  * thread. stdout is flushed before the death so both runs print the same.
  */
-#include "iotest.h"
+#include "check.h"
+#include "clock.h"
+
+#include <pthread.h>
 
 static int pf[2];
 
@@ -17,7 +20,7 @@ static void *writer(void *arg)
 	(void)arg;
 	static char chunk[200000];
 	ssize_t n = write(pf[1], chunk, sizeof chunk);
-	printf("FAIL: write returned %zd (%s) instead of killing the process\n", n, ename(errno));
+	FAIL("write returned %zd (%s) instead of killing the process", n, ename(errno));
 	fflush(stdout);
 	return NULL;
 }
@@ -33,6 +36,6 @@ int main(void)
 	fflush(stdout);
 	close(pf[0]);
 	pthread_join(t, NULL);
-	printf("FAIL: still alive\n");
-	return 1;
+	FAIL("still alive");
+	return check_status();
 }

@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
-#include "iotest.h"
+#include "check.h"
 #include "ticker.h"
 
 static void refuse_process_vm(void)
@@ -33,7 +33,7 @@ static void refuse_process_vm(void)
 	struct sock_fprog prog = {sizeof code / sizeof code[0], code};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
-		printf("FAIL: seccomp: %s\n", strerror(errno));
+		FAIL("seccomp: %s", strerror(errno));
 		exit(1);
 	}
 	char a = 1, b = 0;
@@ -96,5 +96,6 @@ int main(void)
 	printf("sigtimedwait with nothing pending: %d %s\n", n, n < 0 ? strerrorname_np(errno) : "");
 
 	pthread_join(th, NULL);
-	return ticker_stop();
+	ticker_stop();
+	return check_status();
 }

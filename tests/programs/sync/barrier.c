@@ -12,7 +12,8 @@
 #endif
 #include <pthread.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define THREADS 8
@@ -46,7 +47,7 @@ static void *runner(void *arg)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	pthread_barrier_t zero;
 	expect("pthread_barrier_init count 0", pthread_barrier_init(&zero, NULL, 0), EINVAL);
@@ -66,11 +67,11 @@ int main(void)
 	       ROUNDS - bad_rounds);
 	printf("threads that left a round early: %d\n", early_leavers);
 	if (bad_rounds)
-		fail("%d rounds had a serial-thread count other than 1", bad_rounds);
+		FAIL("%d rounds had a serial-thread count other than 1", bad_rounds);
 	if (early_leavers)
-		fail("%d threads passed the barrier before all arrived", early_leavers);
+		FAIL("%d threads passed the barrier before all arrived", early_leavers);
 	if (bad_rc)
-		fail("pthread_barrier_wait returned %d", bad_rc);
+		FAIL("pthread_barrier_wait returned %d", bad_rc);
 	expect("pthread_barrier_destroy", pthread_barrier_destroy(&bar), 0);
 
 	pthread_barrier_t one;
@@ -79,5 +80,6 @@ int main(void)
 	printf("barrier of 1 returns PTHREAD_BARRIER_SERIAL_THREAD: %s\n",
 	       rc == PTHREAD_BARRIER_SERIAL_THREAD ? "yes" : "no");
 	pthread_barrier_destroy(&one);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

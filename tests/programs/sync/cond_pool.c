@@ -18,7 +18,8 @@
 #endif
 #include <pthread.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define WORKERS 6
@@ -83,7 +84,7 @@ static void *worker(void *arg)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 
 	pthread_condattr_t ca;
@@ -92,7 +93,7 @@ int main(void)
 	clockid_t got_clock = -1;
 	pthread_condattr_getclock(&ca, &got_clock);
 	if (got_clock != CLOCK_MONOTONIC)
-		fail("condattr_getclock returned %d", (int)got_clock);
+		FAIL("condattr_getclock returned %d", (int)got_clock);
 	pthread_cond_init(&c_mono, &ca);
 	pthread_condattr_destroy(&ca);
 
@@ -124,11 +125,11 @@ int main(void)
 	printf("jobs processed: %d\n", count_done);
 	printf("sum of jobs: %ld\n", sum_done);
 	if (count_done != JOBS)
-		fail("processed %d jobs, expected %d", count_done, JOBS);
+		FAIL("processed %d jobs, expected %d", count_done, JOBS);
 	if (sum_done != (long)JOBS * (JOBS + 1) / 2)
-		fail("sum %ld, expected %ld", sum_done, (long)JOBS * (JOBS + 1) / 2);
+		FAIL("sum %ld, expected %ld", sum_done, (long)JOBS * (JOBS + 1) / 2);
 	if (bad_rc)
-		fail("a timed wait returned %s", ename(bad_rc));
+		FAIL("a timed wait returned %s", ename(bad_rc));
 	int all_short_timed_out = 1;
 	for (int i = 0; i < WORKERS; i++) {
 		fprintf(stderr, "worker %d (kind %d): %d timeouts\n", i, i % 3, timeouts[i]);
@@ -137,7 +138,8 @@ int main(void)
 	}
 	printf("every 100 ms waiter saw ETIMEDOUT: %s\n", all_short_timed_out ? "yes" : "no");
 	if (!all_short_timed_out)
-		fail("a 100 ms waiter never timed out during 400 ms idle periods");
+		FAIL("a 100 ms waiter never timed out during 400 ms idle periods");
 	pthread_cond_destroy(&c_mono);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -21,7 +21,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
@@ -82,7 +83,7 @@ static void precision(enum how how, const char *name)
 				else
 					rc = pthread_cond_clockwait(&c_rt, &m, CLOCK_MONOTONIC, &dl);
 			} while (rc == 0);
-			long woke = now_ns(clk);
+			long woke = clock_ns(clk);
 			pthread_mutex_unlock(&m);
 			if (rc != ETIMEDOUT)
 				bad_rc = rc;
@@ -99,11 +100,11 @@ static void precision(enum how how, const char *name)
 	}
 	printf("%s: %s\n", name, early || late_cases || bad_rc ? "bad" : "ok");
 	if (bad_rc)
-		fail("%s: returned %s instead of ETIMEDOUT", name, ename(bad_rc));
+		FAIL("%s: returned %s instead of ETIMEDOUT", name, ename(bad_rc));
 	if (early)
-		fail("%s: %d waits returned before the deadline", name, early);
+		FAIL("%s: %d waits returned before the deadline", name, early);
 	if (late_cases)
-		fail("%s: %d delays had a median lateness over 50 ms", name, late_cases);
+		FAIL("%s: %d delays had a median lateness over 50 ms", name, late_cases);
 }
 
 static void *signaller(void *arg)
@@ -123,18 +124,18 @@ static void signalled_early(void)
 	pthread_create(&t, NULL, signaller, NULL);
 	struct timespec dl = deadline_ms(CLOCK_MONOTONIC, 2000);
 	int rc = pthread_cond_timedwait(&c_mono, &m, &dl);
-	long left_ms = (ts_to_ns(&dl) - now_ns(CLOCK_MONOTONIC)) / 1000000L;
+	long left_ms = (ts_to_ns(&dl) - now_ns()) / 1000000L;
 	pthread_mutex_unlock(&m);
 	pthread_join(t, NULL);
 	expect("2 s wait signalled after 350 ms", rc, 0);
 	fprintf(stderr, "signalled wait returned %ld ms before its deadline\n", left_ms);
 	if (rc == 0 && left_ms < 1000)
-		fail("signalled wait returned only %ld ms before its deadline", left_ms);
+		FAIL("signalled wait returned only %ld ms before its deadline", left_ms);
 }
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	pthread_condattr_t a;
 	pthread_condattr_init(&a);
@@ -149,5 +150,6 @@ int main(void)
 	precision(CLOCKWAIT_MONO, "clockwait MONOTONIC");
 	signalled_early();
 	pthread_cond_destroy(&c_mono);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -25,7 +25,9 @@
 #include <thread>
 #include <vector>
 
-#include "sync_cxx.h"
+#include "check.h"
+#include "clock.h"
+#include "ticker.h"
 
 using namespace std::chrono_literals;
 
@@ -76,7 +78,7 @@ struct BlockingGuard {
 		if (before == 1 && after == 1)
 			++ok_dtor;
 		else
-			fail("thread %d: uncaught_exceptions in unwinding destructor %d then %d", id, before, after);
+			FAIL("thread %d: uncaught_exceptions in unwinding destructor %d then %d", id, before, after);
 	}
 };
 
@@ -98,7 +100,7 @@ static void body(int id)
 		if (ok)
 			++ok_catch;
 		else
-			fail("thread %d: catch block lost its exception after blocking", id);
+			FAIL("thread %d: catch block lost its exception after blocking", id);
 
 		try {
 			throw std::logic_error(own("inner", id));
@@ -107,13 +109,13 @@ static void body(int id)
 			if (own("inner", id) == inner.what() && current_is(own("inner", id)))
 				++ok_nested;
 			else
-				fail("thread %d: nested catch lost its exception", id);
+				FAIL("thread %d: nested catch lost its exception", id);
 		}
 		rendezvous(3, id);
 		if (current_is(own("outer", id)) && own("outer", id) == e.what())
 			++ok_after_nested;
 		else
-			fail("thread %d: outer exception not current after the nested catch", id);
+			FAIL("thread %d: outer exception not current after the nested catch", id);
 		saved[id] = std::current_exception();
 		try {
 			throw;
@@ -121,7 +123,7 @@ static void body(int id)
 			if (own("outer", id) == re.what())
 				++ok_rethrow;
 			else
-				fail("thread %d: throw; rethrew %s", id, re.what());
+				FAIL("thread %d: throw; rethrew %s", id, re.what());
 		}
 	}
 
@@ -133,13 +135,13 @@ static void body(int id)
 		if (own("unwinding", id) == e.what() && std::uncaught_exceptions() == 0)
 			++ok_unwound;
 		else
-			fail("thread %d: after unwinding got %s", id, e.what());
+			FAIL("thread %d: after unwinding got %s", id, e.what());
 	}
 }
 
 int main()
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	std::vector<std::thread> ts;
 	for (int i = 0; i < N; i++)
@@ -162,5 +164,6 @@ int main()
 	}
 	expect_long("saved exception_ptrs rethrown by main", saved_ok, N);
 	expect_bool("main has no current exception", std::current_exception() == nullptr, true);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -22,7 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "sync_cxx.h"
+#include "check.h"
+#include "clock.h"
+#include "ticker.h"
 
 using namespace std::chrono_literals;
 
@@ -75,7 +77,7 @@ static void stop_tokens()
 	auto waited = std::chrono::steady_clock::now() - t0;
 	expect_bool("wait with an already-stopped token", r, false);
 	if (waited > 100ms)
-		fail("wait with an already-stopped token blocked");
+		FAIL("wait with an already-stopped token blocked");
 
 	bool flag = false;
 	std::jthread setter([&] {
@@ -117,7 +119,7 @@ static void asyncs()
 	auto thrower = std::async(std::launch::async, []() -> int { throw std::runtime_error("task failed"); });
 	try {
 		thrower.get();
-		fail("get() did not rethrow");
+		FAIL("get() did not rethrow");
 	} catch (const std::runtime_error &e) {
 		std::printf("get() rethrew: %s\n", e.what());
 	}
@@ -142,7 +144,7 @@ static void asyncs()
 	std::thread([b = std::move(broken)]() mutable { std::this_thread::sleep_for(20ms); }).join();
 	try {
 		bf.get();
-		fail("broken promise not reported");
+		FAIL("broken promise not reported");
 	} catch (const std::future_error &e) {
 		expect_bool("broken_promise error", e.code() == std::future_errc::broken_promise, true);
 	}
@@ -150,9 +152,10 @@ static void asyncs()
 
 int main()
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	stop_tokens();
 	asyncs();
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -23,7 +23,9 @@
 #include <thread>
 #include <vector>
 
-#include "sync_cxx.h"
+#include "check.h"
+#include "clock.h"
+#include "ticker.h"
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -89,7 +91,7 @@ static void timed()
 	}).join();
 	expect_bool("try_lock_for 60 ms while held", got, false);
 	if (waited < 55)
-		fail("try_lock_for gave up after %ld ms", waited);
+		FAIL("try_lock_for gave up after %ld ms", waited);
 	std::thread([&] {
 		auto t0 = Clock::now();
 		got = tm.try_lock_until(std::chrono::system_clock::now() + 60ms);
@@ -97,7 +99,7 @@ static void timed()
 	}).join();
 	expect_bool("try_lock_until system_clock +60 ms while held", got, false);
 	if (waited < 55)
-		fail("try_lock_until gave up after %ld ms", waited);
+		FAIL("try_lock_until gave up after %ld ms", waited);
 
 	tm.unlock();
 
@@ -129,7 +131,7 @@ static void condvars()
 		bool r = cv.wait_for(lk, 60ms, [&] { return ready; });
 		expect_bool("wait_for 60 ms with false predicate", r, false);
 		if (ms_since(t0) < 55)
-			fail("wait_for returned after %ld ms", ms_since(t0));
+			FAIL("wait_for returned after %ld ms", ms_since(t0));
 		expect_bool("wait_until past time point", cv.wait_until(lk, Clock::now() - 1s) == std::cv_status::timeout, true);
 	}
 	std::thread setter([&] {
@@ -275,11 +277,12 @@ static void cv_any_and_shared()
 
 int main()
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	mutexes();
 	timed();
 	condvars();
 	cv_any_and_shared();
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

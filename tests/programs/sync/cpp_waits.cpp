@@ -23,7 +23,9 @@
 #include <thread>
 #include <vector>
 
-#include "sync_cxx.h"
+#include "check.h"
+#include "clock.h"
+#include "ticker.h"
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -41,7 +43,7 @@ static void semaphores()
 	auto t0 = Clock::now();
 	expect_bool("try_acquire_for 60 ms at 0", sem.try_acquire_for(60ms), false);
 	if (ms_since(t0) < 55)
-		fail("try_acquire_for gave up after %ld ms", ms_since(t0));
+		FAIL("try_acquire_for gave up after %ld ms", ms_since(t0));
 	expect_bool("try_acquire_until past at 0", sem.try_acquire_until(Clock::now() - 1s), false);
 	sem.release(3);
 	int got = 0;
@@ -225,11 +227,12 @@ static void atomic_waits()
 
 int main()
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	semaphores();
 	latches();
 	barriers();
 	atomic_waits();
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -19,7 +19,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define THREADS 6
@@ -69,19 +70,19 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	if (argc < 2)
-		fail("usage: dlopen_tls PATH-TO-libietls.so");
+		FAIL("usage: dlopen_tls PATH-TO-libietls.so");
 	void *lib = dlopen(argv[1], RTLD_NOW);
 	if (!lib)
-		fail("dlopen: %s", dlerror());
+		FAIL("dlopen: %s", dlerror());
 	bump = (long (*)(long))dlsym(lib, "ie_bump");
 	get = (long (*)(void))dlsym(lib, "ie_read");
 	mark = (char (*)(void))dlsym(lib, "ie_mark");
 	address = (void *(*)(void))dlsym(lib, "ie_address");
 	if (!bump || !get || !mark || !address)
-		fail("dlsym: %s", dlerror());
+		FAIL("dlsym: %s", dlerror());
 	bump(100);
 	pthread_barrier_init(&all_started, NULL, THREADS);
 	pthread_t th[THREADS];
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 	printf("main's counter: %ld\n", get());
 	printf("checks that failed: %d\n", bad);
 	if (bad || !distinct)
-		fail("a thread saw another thread's initial-exec TLS");
-	return ticker_stop() | sync_exit_status();
+		FAIL("a thread saw another thread's initial-exec TLS");
+	ticker_stop();
+	return check_status();
 }

@@ -23,7 +23,8 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 static long futex(int *uaddr, int op, int val, const struct timespec *ts, int val3)
@@ -42,20 +43,20 @@ static void expect_woken(const char *label, long rc, int want)
 {
 	if (rc < 0) {
 		printf("%s: %s\n", label, ename(errno));
-		fail("%s: %s, expected %d woken", label, ename(errno), want);
+		FAIL("%s: %s, expected %d woken", label, ename(errno), want);
 		return;
 	}
 	printf("%s: %ld\n", label, rc);
 	if (rc != want)
-		fail("%s: woke %ld, expected %d", label, rc, want);
+		FAIL("%s: woke %ld, expected %d", label, rc, want);
 }
 
 static void expect_timeout(const char *label, long rc, long t0)
 {
-	long waited = (now_ns(CLOCK_MONOTONIC) - t0) / 1000000L;
+	long waited = ms_since(t0);
 	expect(label, res(rc), ETIMEDOUT);
 	if (waited < 45)
-		fail("%s: timed out after %ld ms", label, waited);
+		FAIL("%s: timed out after %ld ms", label, waited);
 }
 
 static void immediate(void)
@@ -67,19 +68,19 @@ static void immediate(void)
 	printf("-- no waker\n");
 	expect("WAIT_PRIVATE on a different value", res(futex(&word, FUTEX_WAIT_PRIVATE, 1, NULL, 0)), EAGAIN);
 	expect("WAIT (shared) on a different value", res(futex(&word, FUTEX_WAIT, 1, NULL, 0)), EAGAIN);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	expect_timeout("WAIT_PRIVATE 50 ms relative", futex(&word, FUTEX_WAIT_PRIVATE, 0, &rel, 0), t0);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	expect_timeout("WAIT (shared) 50 ms relative", futex(&word, FUTEX_WAIT, 0, &rel, 0), t0);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	dl = deadline_ms(CLOCK_MONOTONIC, 50);
 	expect_timeout("WAIT_BITSET_PRIVATE MONOTONIC deadline",
 		       futex(&word, FUTEX_WAIT_BITSET_PRIVATE, 0, &dl, FUTEX_BITSET_MATCH_ANY), t0);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	dl = deadline_ms(CLOCK_REALTIME, 50);
 	expect_timeout("WAIT_BITSET_PRIVATE|CLOCK_REALTIME deadline",
 		       futex(&word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &dl, FUTEX_BITSET_MATCH_ANY), t0);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	dl = deadline_ms(CLOCK_MONOTONIC, 50);
 	expect_timeout("WAIT_BITSET (shared) MONOTONIC deadline",
 		       futex(&word, FUTEX_WAIT_BITSET, 0, &dl, FUTEX_BITSET_MATCH_ANY), t0);
@@ -186,9 +187,10 @@ static void with_waiters(void)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	immediate();
 	with_waiters();
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -22,7 +22,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 struct shared {
@@ -66,17 +67,17 @@ static int child(struct shared *sh)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
-		fail("mmap: %s", ename(errno));
+		FAIL("mmap: %s", ename(errno));
 		return 1;
 	}
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid < 0) {
-		fail("fork: %s", ename(errno));
+		FAIL("fork: %s", ename(errno));
 		return 1;
 	}
 	if (pid == 0)
@@ -88,9 +89,9 @@ int main(void)
 	long woken = futex(&sh->to_child, FUTEX_WAKE, INT_MAX, NULL);
 	printf("parent FUTEX_WAKE of the waiting child: %ld woken\n", woken);
 	if (woken != 1)
-		fail("parent woke %ld, expected 1", woken);
+		FAIL("parent woke %ld, expected 1", woken);
 
-	long t0 = now_ns(CLOCK_MONOTONIC);
+	long t0 = now_ns();
 	struct timespec rel = { 5, 0 };
 	int rc = 0;
 	while (__atomic_load_n(&sh->to_parent, __ATOMIC_SEQ_CST) == 0) {
@@ -100,29 +101,30 @@ int main(void)
 		}
 	}
 	expect("parent FUTEX_WAIT until the child wakes it", rc, 0);
-	fprintf(stderr, "parent waited %ld ms\n", (now_ns(CLOCK_MONOTONIC) - t0) / 1000000L);
+	fprintf(stderr, "parent waited %ld ms\n", ms_since(t0));
 
 	struct timespec short_rel = { 0, 400 * 1000 * 1000 };
 	__atomic_store_n(&sh->parent_waiting_private, 1, __ATOMIC_SEQ_CST);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	rc = futex(&sh->private_word, FUTEX_WAIT_PRIVATE, 0, &short_rel) == 0 ? 0 : errno;
 	expect("parent FUTEX_WAIT_PRIVATE while the child wakes privately", rc, ETIMEDOUT);
-	if ((now_ns(CLOCK_MONOTONIC) - t0) / 1000000L < 390)
-		fail("private wait returned early");
+	if (ms_since(t0) < 390)
+		FAIL("private wait returned early");
 
 	int status = 0;
 	if (waitpid(pid, &status, 0) != pid)
-		fail("waitpid: %s", ename(errno));
+		FAIL("waitpid: %s", ename(errno));
 	printf("child FUTEX_WAKE of the waiting parent: %d woken\n", sh->child_shared_woken);
 	printf("child FUTEX_WAKE_PRIVATE on the shared word: %d woken\n", sh->child_private_woken);
 	printf("child exit: %s %d\n", WIFEXITED(status) ? "status" : "signal",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	if (sh->child_shared_woken != 1)
-		fail("child woke %d, expected 1", sh->child_shared_woken);
+		FAIL("child woke %d, expected 1", sh->child_shared_woken);
 	if (sh->child_private_woken != 0)
-		fail("a private wake from another process woke %d", sh->child_private_woken);
+		FAIL("a private wake from another process woke %d", sh->child_private_woken);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail("child did not exit 0");
+		FAIL("child did not exit 0");
 	munmap(sh, sizeof *sh);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -24,7 +24,8 @@
 #endif
 #include <pthread.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 enum op {
@@ -80,9 +81,9 @@ static int do_op(pthread_mutex_t *m, enum op op)
 static void *other_main(void *arg)
 {
 	struct call *c = arg;
-	long t0 = now_ns(CLOCK_MONOTONIC);
+	long t0 = now_ns();
 	c->rc = do_op(c->m, c->op);
-	c->waited_ms = (now_ns(CLOCK_MONOTONIC) - t0) / 1000000L;
+	c->waited_ms = ms_since(t0);
 	if (c->rc == 0 && c->op != OP_UNLOCK)
 		pthread_mutex_unlock(c->m);
 	return NULL;
@@ -99,7 +100,7 @@ static void other(const char *kind, const char *what, pthread_mutex_t *m, enum o
 	snprintf(label, sizeof label, "%s: other thread %s", kind, what);
 	expect(label, c.rc, want);
 	if (c.rc == ETIMEDOUT && op != OP_TIMEDLOCK_PAST && c.waited_ms < 50)
-		fail("%s returned ETIMEDOUT after only %ld ms", label, c.waited_ms);
+		FAIL("%s returned ETIMEDOUT after only %ld ms", label, c.waited_ms);
 	fprintf(stderr, "%s: waited %ld ms\n", label, c.waited_ms);
 }
 
@@ -144,7 +145,7 @@ static void check_kind(const char *kind, pthread_mutex_t *m, int type)
 			ok &= pthread_mutex_unlock(m) == 0;
 		printf("%s: 4 of 5 unlocks succeed: %s\n", kind, ok ? "yes" : "no");
 		if (!ok)
-			fail("%s: recursive unlock failed", kind);
+			FAIL("%s: recursive unlock failed", kind);
 		other(kind, "trylock after 4 of 5 unlocks", m, OP_TRYLOCK, EBUSY);
 	}
 	if (type == PTHREAD_MUTEX_ERRORCHECK || type == PTHREAD_MUTEX_RECURSIVE)
@@ -175,7 +176,7 @@ static void *long_holder(void *arg)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 
 	static const struct {
@@ -208,7 +209,7 @@ int main(void)
 		expect("mutexattr_settype", pthread_mutexattr_settype(&a, kinds[k].type), 0);
 		pthread_mutexattr_gettype(&a, &t);
 		if (t != kinds[k].type)
-			fail("mutexattr_gettype returned %d, set %d", t, kinds[k].type);
+			FAIL("mutexattr_gettype returned %d, set %d", t, kinds[k].type);
 		pthread_mutex_init(&m, &a);
 		snprintf(name, sizeof name, "%s (attr)", kinds[k].name);
 		check_kind(name, &m, kinds[k].type);
@@ -229,5 +230,6 @@ int main(void)
 	pthread_mutex_unlock(&m);
 	pthread_join(h, NULL);
 
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -17,7 +17,8 @@
 #include <semaphore.h>
 #include <sys/socket.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define TOTAL (4 * 1024 * 1024)
@@ -55,7 +56,7 @@ static void *holder(void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fail("write: %s", ename(errno));
+			FAIL("write: %s", ename(errno));
 			break;
 		}
 		off += n;
@@ -117,11 +118,11 @@ static void *timed_contender(void *arg)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	sem_init(&held, 0, 0);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
-		fail("socketpair: %s", ename(errno));
+		FAIL("socketpair: %s", ename(errno));
 		return 1;
 	}
 	pthread_t h, r, t, c[CONTENDERS];
@@ -144,13 +145,14 @@ int main(void)
 	printf("contender increments: %d\n", counter);
 	printf("entries before the write finished: %d\n", early_entries);
 	if (write_total != TOTAL || read_total != TOTAL)
-		fail("byte counts %ld/%ld, expected %d", write_total, read_total, TOTAL);
+		FAIL("byte counts %ld/%ld, expected %d", write_total, read_total, TOTAL);
 	if (read_bad)
-		fail("data corrupted");
+		FAIL("data corrupted");
 	if (counter != CONTENDERS * ROUNDS)
-		fail("counter %d, expected %d", counter, CONTENDERS * ROUNDS);
+		FAIL("counter %d, expected %d", counter, CONTENDERS * ROUNDS);
 	if (early_entries)
-		fail("%d contenders entered while the holder held the mutex", early_entries);
+		FAIL("%d contenders entered while the holder held the mutex", early_entries);
 	sem_destroy(&held);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

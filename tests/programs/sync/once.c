@@ -13,7 +13,8 @@
 #endif
 #include <pthread.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define THREADS 16
@@ -53,7 +54,7 @@ static void *racer(void *arg)
 			__atomic_store_n(&current, i, __ATOMIC_SEQ_CST);
 		pthread_barrier_wait(&start);
 		if (pthread_once(&onces[i], init_routine) != 0)
-			fail("pthread_once failed");
+			FAIL("pthread_once failed");
 		if (!__atomic_load_n(&done[i], __ATOMIC_SEQ_CST))
 			__atomic_fetch_add(&not_done_seen, 1, __ATOMIC_SEQ_CST);
 		pthread_barrier_wait(&start);
@@ -63,7 +64,7 @@ static void *racer(void *arg)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	for (int i = 0; i < ONCES; i++)
 		onces[i] = (pthread_once_t)PTHREAD_ONCE_INIT;
@@ -82,9 +83,9 @@ int main(void)
 	printf("once controls: %d, whose routine ran exactly once: %d\n", ONCES, ONCES - wrong);
 	printf("callers that returned before the routine finished: %d\n", not_done_seen);
 	if (wrong)
-		fail("%d init routines did not run exactly once", wrong);
+		FAIL("%d init routines did not run exactly once", wrong);
 	if (not_done_seen)
-		fail("pthread_once returned before its routine completed");
+		FAIL("pthread_once returned before its routine completed");
 
 	pthread_once_t again = PTHREAD_ONCE_INIT;
 	__atomic_store_n(&current, 0, __ATOMIC_SEQ_CST);
@@ -92,5 +93,6 @@ int main(void)
 	pthread_once(&again, init_routine);
 	pthread_once(&again, init_routine);
 	printf("second pthread_once on a used control runs nothing: %s\n", runs[0] == 1 ? "yes" : "no");
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

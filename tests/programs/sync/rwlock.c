@@ -22,7 +22,8 @@
 #endif
 #include <pthread.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 enum op { TRYRD, TRYWR, TIMEDRD, TIMEDWR, CLOCKRD, CLOCKWR_RT, TIMEDWR_PAST, RDLOCK };
@@ -67,9 +68,9 @@ static int do_op(pthread_rwlock_t *rw, enum op op)
 static void *other_main(void *arg)
 {
 	struct call *c = arg;
-	long t0 = now_ns(CLOCK_MONOTONIC);
+	long t0 = now_ns();
 	c->rc = do_op(c->rw, c->op);
-	c->waited_ms = (now_ns(CLOCK_MONOTONIC) - t0) / 1000000L;
+	c->waited_ms = ms_since(t0);
 	if (c->rc == 0)
 		pthread_rwlock_unlock(c->rw);
 	return NULL;
@@ -85,7 +86,7 @@ static void other(const char *what, pthread_rwlock_t *rw, enum op op, int want)
 	snprintf(label, sizeof label, "other thread %s", what);
 	expect(label, c.rc, want);
 	if (c.rc == ETIMEDOUT && op != TIMEDWR_PAST && c.waited_ms < 50)
-		fail("%s: ETIMEDOUT after only %ld ms", label, c.waited_ms);
+		FAIL("%s: ETIMEDOUT after only %ld ms", label, c.waited_ms);
 }
 
 static void error_codes(void)
@@ -192,7 +193,7 @@ static void preference(const char *name, int kind, int want_try, const char *wan
 	int got = -1;
 	pthread_rwlockattr_getkind_np(&a, &got);
 	if (got != kind)
-		fail("rwlockattr_getkind_np returned %d, set %d", got, kind);
+		FAIL("rwlockattr_getkind_np returned %d, set %d", got, kind);
 	pthread_rwlock_init(&rw, &a);
 	pthread_rwlockattr_destroy(&a);
 	printf("-- %s\n", name);
@@ -211,7 +212,7 @@ static void preference(const char *name, int kind, int want_try, const char *wan
 	order[order_len] = 0;
 	printf("acquisition order (W writer, R late reader): %s\n", order);
 	if (strcmp(order, want_order) != 0)
-		fail("%s: order %s, expected %s", name, order, want_order);
+		FAIL("%s: order %s, expected %s", name, order, want_order);
 	pthread_rwlock_destroy(&rw);
 }
 
@@ -277,21 +278,22 @@ static void workload(void)
 	printf("writes: %d, value: %d, reads: %ld, consistent: %s\n", writes_done, data[0],
 	       reads_done, inconsistent ? "no" : "yes");
 	if (writes_done != WRITERS * WRITES || data[0] != WRITERS * WRITES)
-		fail("writes %d value %d, expected %d", writes_done, data[0], WRITERS * WRITES);
+		FAIL("writes %d value %d, expected %d", writes_done, data[0], WRITERS * WRITES);
 	if (reads_done != READERS * READS)
-		fail("reads %ld, expected %d", reads_done, READERS * READS);
+		FAIL("reads %ld, expected %d", reads_done, READERS * READS);
 	if (inconsistent)
-		fail("a reader saw a half-written array");
+		FAIL("a reader saw a half-written array");
 }
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	error_codes();
 	readers_share();
 	preference("prefer reader (default)", PTHREAD_RWLOCK_PREFER_READER_NP, 0, "RW");
 	preference("prefer writer nonrecursive", PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP, EBUSY, "WR");
 	workload();
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -24,7 +24,8 @@
 #include <pthread.h>
 #include <semaphore.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 static int value_of(sem_t *s)
@@ -39,15 +40,15 @@ static void expect_value(const char *label, sem_t *s, int want)
 	int v = value_of(s);
 	printf("%s: value %d\n", label, v);
 	if (v != want)
-		fail("%s: value %d, expected %d", label, v, want);
+		FAIL("%s: value %d, expected %d", label, v, want);
 }
 
 static void expect_timeout(const char *label, int rc, long t0, long min_ms)
 {
-	long waited = (now_ns(CLOCK_MONOTONIC) - t0) / 1000000L;
+	long waited = ms_since(t0);
 	expect(label, err_of(rc), ETIMEDOUT);
 	if (waited < min_ms)
-		fail("%s: timed out after %ld ms, before the deadline", label, waited);
+		FAIL("%s: timed out after %ld ms, before the deadline", label, waited);
 }
 
 static void unnamed_basics(void)
@@ -62,13 +63,13 @@ static void unnamed_basics(void)
 	dl.tv_sec = 0;
 	dl.tv_nsec = 0;
 	expect("sem_timedwait past deadline", err_of(sem_timedwait(&s, &dl)), ETIMEDOUT);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	dl = deadline_ms(CLOCK_REALTIME, 60);
 	expect_timeout("sem_timedwait 60 ms", sem_timedwait(&s, &dl), t0, 55);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	dl = deadline_ms(CLOCK_MONOTONIC, 60);
 	expect_timeout("sem_clockwait MONOTONIC 60 ms", sem_clockwait(&s, CLOCK_MONOTONIC, &dl), t0, 55);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = now_ns();
 	dl = deadline_ms(CLOCK_REALTIME, 60);
 	expect_timeout("sem_clockwait REALTIME 60 ms", sem_clockwait(&s, CLOCK_REALTIME, &dl), t0, 55);
 	dl = deadline_ms(CLOCK_MONOTONIC, 60);
@@ -122,7 +123,7 @@ static void *consumer(void *arg)
 		sem_wait(&full_slots);
 		int v = ring[i % SLOTS];
 		if (v != i)
-			fail("consumer expected item %d, got %d", i, v);
+			FAIL("consumer expected item %d, got %d", i, v);
 		consumed_sum += v;
 		consumed_count++;
 		sem_post(&empty_slots);
@@ -142,7 +143,7 @@ static void bounded_buffer(void)
 	pthread_join(c, NULL);
 	printf("items consumed: %d, sum: %ld\n", consumed_count, consumed_sum);
 	if (consumed_count != ITEMS || consumed_sum != (long)ITEMS * (ITEMS + 1) / 2)
-		fail("consumed %d items summing %ld", consumed_count, consumed_sum);
+		FAIL("consumed %d items summing %ld", consumed_count, consumed_sum);
 	expect_value("empty slots at the end", &empty_slots, SLOTS);
 	expect_value("full slots at the end", &full_slots, 0);
 	sem_destroy(&empty_slots);
@@ -169,7 +170,7 @@ static void named(void)
 	sem_t *a = sem_open(name, O_CREAT | O_EXCL, 0600, 2);
 	printf("sem_open(O_CREAT|O_EXCL): %s\n", a == SEM_FAILED ? ename(errno) : "ok");
 	if (a == SEM_FAILED) {
-		fail("sem_open: %s", ename(errno));
+		FAIL("sem_open: %s", ename(errno));
 		return;
 	}
 	sem_t *dup = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
@@ -177,7 +178,7 @@ static void named(void)
 	sem_t *b = sem_open(name, 0);
 	printf("sem_open existing: %s\n", b == SEM_FAILED ? ename(errno) : "ok");
 	if (b == SEM_FAILED) {
-		fail("sem_open existing: %s", ename(errno));
+		FAIL("sem_open existing: %s", ename(errno));
 		return;
 	}
 	expect_value("second handle sees", b, 2);
@@ -206,10 +207,11 @@ static void named(void)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	unnamed_basics();
 	bounded_buffer();
 	named();
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

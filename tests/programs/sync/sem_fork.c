@@ -16,7 +16,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define ROUNDS 200
@@ -47,11 +48,11 @@ static int child(struct shared *sh)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
-		fail("mmap: %s", ename(errno));
+		FAIL("mmap: %s", ename(errno));
 		return 1;
 	}
 	expect("sem_init pshared ping", err_of(sem_init(&sh->ping, 1, 0)), 0);
@@ -61,35 +62,35 @@ int main(void)
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid < 0) {
-		fail("fork: %s", ename(errno));
+		FAIL("fork: %s", ename(errno));
 		return 1;
 	}
 	if (pid == 0)
 		_exit(child(sh));
 
-	long t0 = now_ns(CLOCK_MONOTONIC);
+	long t0 = now_ns();
 	expect("parent sem_wait for the child's first post", err_of(sem_wait(&sh->ready)), 0);
-	fprintf(stderr, "parent waited %ld ms\n", (now_ns(CLOCK_MONOTONIC) - t0) / 1000000L);
+	fprintf(stderr, "parent waited %ld ms\n", ms_since(t0));
 	int rounds = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		sem_post(&sh->ping);
 		struct timespec dl = deadline_ms(CLOCK_REALTIME, 5000);
 		if (sem_timedwait(&sh->pong, &dl) != 0) {
-			fail("round %d: sem_timedwait: %s", i, ename(errno));
+			FAIL("round %d: sem_timedwait: %s", i, ename(errno));
 			break;
 		}
 		rounds++;
 	}
 	int status = 0;
 	if (waitpid(pid, &status, 0) != pid)
-		fail("waitpid: %s", ename(errno));
+		FAIL("waitpid: %s", ename(errno));
 	printf("parent rounds: %d, child rounds: %d\n", rounds, sh->child_rounds);
 	if (rounds != ROUNDS || sh->child_rounds != ROUNDS)
-		fail("rounds %d/%d, expected %d", rounds, sh->child_rounds, ROUNDS);
+		FAIL("rounds %d/%d, expected %d", rounds, sh->child_rounds, ROUNDS);
 	printf("child exit: %s %d\n", WIFEXITED(status) ? "status" : "signal",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail("child did not exit 0");
+		FAIL("child did not exit 0");
 	int v = -1;
 	sem_getvalue(&sh->ping, &v);
 	printf("ping value at the end: %d\n", v);
@@ -97,5 +98,6 @@ int main(void)
 	sem_destroy(&sh->pong);
 	sem_destroy(&sh->ready);
 	munmap(sh, sizeof *sh);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

@@ -16,7 +16,8 @@
 #endif
 #include <pthread.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define THREADS 4
@@ -95,7 +96,7 @@ static void trylock_codes(const char *name, int pshared)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	trylock_codes("private", PTHREAD_PROCESS_PRIVATE);
 	trylock_codes("shared", PTHREAD_PROCESS_SHARED);
@@ -108,7 +109,7 @@ int main(void)
 		pthread_join(th[i], NULL);
 	printf("counter: %ld\n", counter);
 	if (counter != (long)THREADS * INCREMENTS)
-		fail("counter %ld, expected %ld", counter, (long)THREADS * INCREMENTS);
+		FAIL("counter %ld, expected %ld", counter, (long)THREADS * INCREMENTS);
 	pthread_spin_destroy(&lock);
 
 	pthread_spin_init(&sleepy, PTHREAD_PROCESS_PRIVATE);
@@ -119,7 +120,8 @@ int main(void)
 	pthread_join(s, NULL);
 	printf("sleepy-holder rounds won by the spinner: %d, before release: %d\n", spinner_got, spinner_early);
 	if (spinner_got != SLEEPY_ROUNDS || spinner_early)
-		fail("spinner rounds %d, early %d", spinner_got, spinner_early);
+		FAIL("spinner rounds %d, early %d", spinner_got, spinner_early);
 	pthread_spin_destroy(&sleepy);
-	return ticker_stop() | sync_exit_status();
+	ticker_stop();
+	return check_status();
 }

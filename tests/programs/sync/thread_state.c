@@ -31,7 +31,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define THREADS 8
@@ -78,7 +79,7 @@ static void *worker(void *arg)
 	if (me % 2 == 1) {
 		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 		if (utf8 == (locale_t)0)
-			fail("newlocale(C.UTF-8): %s", strerror(errno));
+			FAIL("newlocale(C.UTF-8): %s", strerror(errno));
 		uselocale(utf8);
 	}
 	errno_addr[me] = (uintptr_t)&errno;
@@ -116,7 +117,7 @@ static int distinct(const uintptr_t *a)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	pthread_barrier_init(&all_started, NULL, THREADS);
 	pthread_t th[THREADS];
@@ -132,6 +133,7 @@ int main(void)
 	printf("checks that failed (errno, __thread, locale, printf/ctype, cpu): %d\n", bad);
 	printf("main still formats: %s\n", check_numbers() ? "no" : "yes");
 	if (bad)
-		fail("per-thread libc state was shared or lost");
-	return ticker_stop() | sync_exit_status();
+		FAIL("per-thread libc state was shared or lost");
+	ticker_stop();
+	return check_status();
 }

@@ -22,7 +22,8 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define THREADS 32
@@ -104,7 +105,7 @@ static void *exiter(void *arg)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	t_count = -5;
 
@@ -137,8 +138,9 @@ int main(void)
 		printf("key destructor of thread %d saw %ld\n", i, seen_by_destructor[i]);
 
 	if (mixed_failures || fresh_failures)
-		fail("__thread values were shared between threads");
+		FAIL("__thread values were shared between threads");
 	if (t_count != -5)
-		fail("main's __thread counter changed to %ld", t_count);
-	return ticker_stop() | sync_exit_status();
+		FAIL("main's __thread counter changed to %ld", t_count);
+	ticker_stop();
+	return check_status();
 }

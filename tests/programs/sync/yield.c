@@ -15,7 +15,8 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include "sync_util.h"
+#include "check.h"
+#include "clock.h"
 #include "ticker.h"
 
 #define TURNS 5000
@@ -50,7 +51,7 @@ static void *yielder(void *arg)
 
 int main(void)
 {
-	sync_init(30);
+	check_init(30);
 	ticker_start();
 	pthread_t p[2], y[YIELDERS];
 	for (long i = 0; i < 2; i++)
@@ -64,8 +65,9 @@ int main(void)
 	printf("turns: %d + %d\n", turns_taken[0], turns_taken[1]);
 	printf("sched_yield errors: %d\n", yield_errors);
 	if (turns_taken[0] != TURNS || turns_taken[1] != TURNS)
-		fail("turns %d/%d, expected %d each", turns_taken[0], turns_taken[1], TURNS);
+		FAIL("turns %d/%d, expected %d each", turns_taken[0], turns_taken[1], TURNS);
 	if (yield_errors)
-		fail("sched_yield failed %d times", yield_errors);
-	return ticker_stop() | sync_exit_status();
+		FAIL("sched_yield failed %d times", yield_errors);
+	ticker_stop();
+	return check_status();
 }
