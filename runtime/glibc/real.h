@@ -1,5 +1,8 @@
 // real.h: the libc functions libgreen interposes, as libc defines them.
 //
+// Threading: any thread, signal handlers included; each pointer is written
+// once (racing first uses resolve the same value) and then only read.
+//
 // real::name points at the next definition of name after libgreen.so (RTLD_NEXT),
 // resolved on first use: interposers can run before libgreen's constructor
 // (another library's constructor calling read), so nothing may assume an

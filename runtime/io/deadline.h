@@ -1,4 +1,5 @@
-// clock.h: turning libc's timespecs into runtime deadlines.
+// deadline.h: turning libc's timespecs into runtime deadlines (Nanos on
+// CLOCK_MONOTONIC). Pure functions but for the clock reads: any thread.
 #pragma once
 
 #include <time.h>

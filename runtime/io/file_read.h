@@ -1,4 +1,5 @@
-// file_io.h: reads of regular files and block devices (file_io.cc).
+// file_read.h: reads of regular files and block devices (file_read.cc has
+// the policy). Green threads only (a page-cache miss parks on the pool).
 #pragma once
 
 #include <sys/types.h>

@@ -1,5 +1,7 @@
-// stdio_file.h: the parts stdio_read.cc and stdio_write.cc share (stdio.cc;
-// the design note is at the top of stdio.cc).
+// stdio_file.h: the green stdio calls shim/stdio/read.cc and write.cc are
+// made of (the design note is at the top of stdio.cc). Green threads only;
+// each FILE is owned, for a whole call, by the green thread holding its
+// StdioLock (sync/stdio_lock.h).
 #pragma once
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 // user_memory.h: reading and writing the program's pointers without faulting.
+// Any thread; g_plain_copy is set once, never cleared.
 //
 // Natively the kernel reports a bad pointer as EFAULT; an interposer that
 // dereferences it itself would crash instead. These copy through the kernel

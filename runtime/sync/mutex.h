@@ -1,5 +1,6 @@
 // mutex.h: the mutex operations of green and native callers (mutex.cc),
-// which cond.cc builds on.
+// which cond.cc builds on. Any thread: the mutex stays glibc's; green
+// owners of owner-dependent kinds are recorded in sync/owner.h.
 #pragma once
 
 #include <pthread.h>

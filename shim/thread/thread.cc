@@ -20,7 +20,6 @@
 #include "io/deadline.h"
 #include "config/config.h"
 #include "green.h"
-#include "sched/hub.h"
 #include "signal/masks.h"
 #include "thread/posix_thread.h"
 

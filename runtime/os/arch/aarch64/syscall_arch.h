@@ -1,5 +1,6 @@
 // syscall_arch.h (aarch64): the system call instruction (musl's
-// arch/aarch64/syscall_arch.h does the same). runtime/meson.build puts this
+// arch/aarch64/syscall_arch.h does the same); any thread, signal handlers
+// included. runtime/meson.build puts this
 // folder on the include path for aarch64 builds; os/sys.h is the only user.
 #pragma once
 

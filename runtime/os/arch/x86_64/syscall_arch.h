@@ -1,5 +1,6 @@
 // syscall_arch.h (x86-64): the system call instruction (musl's
-// arch/x86_64/syscall_arch.h does the same). runtime/meson.build puts this
+// arch/x86_64/syscall_arch.h does the same); any thread, signal handlers
+// included. runtime/meson.build puts this
 // folder on the include path for x86-64 builds; os/sys.h is the only user.
 #pragma once
 
