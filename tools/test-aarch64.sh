@@ -100,7 +100,7 @@ timeout 600 "${qemu[@]}" "$asm/bench/runtime_switch" || status=1
 # A few differential programs, run natively and with the aarch64 libgreen.so
 # preloaded (qemu passes LD_PRELOAD to the guest). Reported, not counted:
 # Debian 12's qemu 7.2 has no process_vm_readv/writev (ENOSYS), which the
-# shim's copy_in/copy_out (shim/user_memory.h) take for EFAULT, so under
+# shim's copy_in/copy_out (runtime/io/user_memory.h) take for EFAULT, so under
 # qemu preloaded programs fail until the shim falls back on ENOSYS.
 if [ -f "$asm/shim/libgreen.so" ]; then
     echo "== differential programs (aarch64, qemu; informative)"

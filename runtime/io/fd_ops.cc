@@ -4,7 +4,7 @@
 // Closing or replacing a number a green thread waits on hands the wait to a
 // private dup first (netpoll_close, INV-FD1), so the waiter goes on with its
 // file as on Linux. fcntl and ioctl show the program its own O_NONBLOCK view
-// of listeners libgreen made non-blocking (fd_table.h), and tell the fd
+// of listeners libgreen made non-blocking (fd_state.h), and tell the fd
 // table's O_NONBLOCK cache of every change the program makes (INV-DESC).
 // Results follow libc's convention (-1 and errno), as the interposers return them.
 #include "io/fd_ops.h"

@@ -1,5 +1,5 @@
 // stdio.cc: stdio streams on sockets, pipes and terminals (DESIGN.md, "Known
-// hard spots"). The entry points are in stdio_read.cc and stdio_write.cc;
+// hard spots"). The entry points are in shim/stdio/read.cc and shim/stdio/write.cc;
 // the per-FILE green lock in stdio_lock.h.
 //
 // The problem. glibc's stdio reads and writes its fd through internal

@@ -2,7 +2,7 @@
 //
 // Before any exec (the exec family, posix_spawn, system) the process is put
 // back the way the program set it (DESIGN rule 4):
-//   - listeners libgreen made O_NONBLOCK (fd_table.h) and the program sees
+//   - listeners libgreen made O_NONBLOCK (fd_state.h) and the program sees
 //     as blocking get their blocking mode back, unless FD_CLOEXEC closes them;
 //   - the OS thread's real signal mask becomes the calling green thread's
 //     (the new program inherits the mask of the thread that execs);

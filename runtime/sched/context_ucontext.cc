@@ -30,7 +30,7 @@ void context_make(Context* ctx, void* stack_lo, size_t size, ContextEntry entry,
 }
 
 // swapcontext installs the signal mask `to` had when it last switched out.
-// The mask is the hub's, not a context's (shim/signal_state.h, INV-SIG1: the
+// The mask is the hub's, not a context's (signal/masks.cc, INV-SIG1: the
 // shim emulates per-green masks and keeps the real one for the OS thread),
 // so `to` gets the current mask first, read with the raw system call that
 // no interposer answers. One more system call per switch: this backend is

@@ -1,4 +1,5 @@
-// hub.cc: the scheduler loop, park/wake, and the hub registry.
+// hub.cc: the scheduler loop and the hub registry (switch.cc: switching and
+// park/wake; runq.cc: run queue and inbox; green_life.cc: spawn to join).
 //
 // The loop (Hub context, never returns):
 //   drain the inbox (wakes from other OS threads) -> run the green threads
@@ -64,188 +65,12 @@ bool intercepting() {
   return h && h->running && t_passthrough == 0;
 }
 
-// ---- inbox ----
+uint64_t next_green_id() { return g_next_id.fetch_add(1); }
+long live_greens_add(long d) { return g_live_greens.fetch_add(d) + d; }
+ExitHook exit_hook() { return g_exit_hook; }
+bool native_wakers() { return g_native_wakers.load() != 0; }
 
-void Inbox::push(Green* g) {
-  Green* old = head_.load(std::memory_order_relaxed);
-  do {
-    g->inbox_next = old;
-  } while (!head_.compare_exchange_weak(old, g, std::memory_order_release, std::memory_order_relaxed));
-}
-
-Green* Inbox::take_fifo() {
-  if (!head_.load(std::memory_order_relaxed)) return nullptr;  // the common case: no locked op
-  Green* lifo = head_.exchange(nullptr, std::memory_order_acquire);
-  Green* fifo = nullptr;
-  while (lifo) {
-    Green* next = lifo->inbox_next;
-    lifo->inbox_next = fifo;
-    fifo = lifo;
-    lifo = next;
-  }
-  return fifo;
-}
-
-// ---- run queue ----
-
-void Hub::runq_push(Green* g) {
-  g->runq_next = nullptr;
-  if (runq_tail) runq_tail->runq_next = g;
-  else runq_head = g;
-  runq_tail = g;
-  runq_len++;
-}
-
-Green* Hub::runq_pop() {
-  Green* g = runq_head;
-  if (!g) return nullptr;
-  runq_head = g->runq_next;
-  if (!runq_head) runq_tail = nullptr;
-  runq_len--;
-  return g;
-}
-
-void Hub::add_green(Green* g) {
-  g->all_prev = nullptr;
-  g->all_next = all;
-  if (all) all->all_prev = g;
-  all = g;
-  n_green++;
-}
-
-void Hub::remove_green(Green* g) {
-  if (g->all_prev) g->all_prev->all_next = g->all_next;
-  else all = g->all_next;
-  if (g->all_next) g->all_next->all_prev = g->all_prev;
-  n_green--;
-}
-
-// ---- switching (INV-TCB1, INV-HUB1) ----
-
-// The hub runs on the block of the green thread it last ran (INV-TCB1), so
-// a switch moves the thread pointer once, when the next green thread is
-// another one's (wrfsbase costs ~15 ns here). The hub's own code touches
-// TLS only through errno (saved in switch_out), t_hub (the same in every
-// block of the hub) and balanced PassThrough counts.
-static void use_block(Hub* h, char* tp) {
-  if (h->cur_tp == tp) return;
-  tp_set(tp);
-  h->cur_tp = tp;
-}
-
-// Makes g the running green thread; the caller switches to it next.
-static void make_running(Hub* h, Green* g) {
-  h->running = g;
-  h->resumes.store(h->resumes.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  h->on_cpu.store(g, std::memory_order_release);
-  g->state = GreenState::kRunning;
-  if (!g->tcb_bound) tcb_bind(h, g);
-  use_block(h, g->tp);
-}
-
-// INV-HUB1: a parking or yielding green thread hands the CPU straight to
-// the next runnable one, one switch instead of two through the hub, at most
-// kHandOffs times in a row: then the hub runs, so cross-thread wakes, timers
-// and I/O are seen as often as without hand-offs (kBatchesPerPoll). The hub
-// finishes whichever green thread switched to it: h->running, as a hand-off
-// makes its target the running one before the switch.
-constexpr int kHandOffs = 32;
-
-void switch_out(Green* g) {
-  Hub* h = g->hub;
-  g->saved_errno = errno;
-  Green* next = nullptr;
-  if (h->hand_offs_left > 0) {
-    h->hand_offs_left--;
-    next = h->runq_pop();
-  }
-  if (next == g) {
-    make_running(h, g);  // yielded with nobody else runnable
-  } else if (next) {
-    make_running(h, next);
-    context_switch(&g->ctx, &next->ctx);
-  } else {
-    context_switch(&g->ctx, &h->ctx);
-  }
-  errno = g->saved_errno;
-}
-
-// ---- park / wake ----
-
-uint64_t park_seq(const Green* g) { return g->park_seq; }
-
-int park(WaitReason why) {
-  Hub* h = t_hub;
-  Green* g = h->running;
-  GREEN_CHECK(g, "park outside a green thread");
-  g->state = GreenState::kParked;
-  g->why = why;
-  h->n_parked++;
-  if (wait_reason_external(why)) h->n_parked_external++;
-  switch_out(g);
-  return g->wake_result;
-}
-
-// The one timed park: every wait with a deadline is this (sleeps, fd
-// waits, joins) or park_with_timer (a wait whose timeout must claim
-// something first: the parking lot's).
-int park_until(WaitReason why, Nanos deadline, bool interruptible, int timeout_result) {
-  Green* g = t_hub->running;
-  ParkTimer t(g, timeout_result);
-  t.deadline = deadline;
-  return park_with_timer(why, &t, interruptible);
-}
-
-int park_with_timer(WaitReason why, TimerNode* t, bool interruptible) {
-  Hub* h = t_hub;
-  Green* g = h->running;
-  GREEN_CHECK(g, "park outside a green thread");
-  if (t && t->deadline != kForever) h->timers.add(t);
-  g->interruptible = interruptible;
-  int r = park(why);
-  if (t) h->timers.remove(t);
-  return r;
-}
-
-void wake_local(Hub* h, Green* g, uint64_t seq, int result) {
-  if (g->state != GreenState::kParked || g->park_seq != seq) return;  // stale
-  g->park_seq++;
-  g->wake_result = result;
-  g->interruptible = false;
-  g->restartable = false;
-  g->state = GreenState::kRunnable;
-  h->n_parked--;
-  if (wait_reason_external(g->why)) h->n_parked_external--;
-  h->runq_push(g);
-}
-
-void wake(Green* g, uint64_t seq, int result) {
-  Hub* h = g->hub;
-  if (t_hub == h) {
-    wake_local(h, g, seq, result);
-    return;
-  }
-  g->inbox_seq = seq;
-  g->inbox_result = result;
-  h->inbox.push(g);
-  PassThrough pt;
-  uv_async_send(&h->inbox_async);
-}
-
-void interrupt(Green* g) {
-  if (g->state == GreenState::kParked && g->interruptible)
-    wake_local(g->hub, g, g->park_seq, -EINTR);
-}
-
-void yield() {
-  Hub* h = t_hub;
-  Green* g = h->running;
-  g->state = GreenState::kRunnable;
-  h->runq_push(g);
-  switch_out(g);
-}
-
-static void drain_inbox(Hub* h) {
+void drain_inbox(Hub* h) {
   Green* g = h->inbox.take_fifo();
   while (g) {
     Green* next = g->inbox_next;
@@ -260,20 +85,10 @@ static void drain_inbox(Hub* h) {
   }
 }
 
-static void on_inbox(uv_async_t* a) { drain_inbox(static_cast<Hub*>(a->data)); }
-
-// ---- green thread lifecycle ----
-
-static void finish_exit(Hub* h, Green* g);
-
-// The magic is cleared so a stale pthread_t is not taken for a live thread.
-static void release_green(Green* g) {
-  g->magic = 0;
-  delete g;
-}
+void on_inbox(uv_async_t* a) { drain_inbox(static_cast<Hub*>(a->data)); }
 
 // Hub side of a switch back from g (it parked, yielded or ended).
-static void switched_back(Hub* h, Green* g) {
+void switched_back(Hub* h, Green* g) {
   h->running = nullptr;
   h->on_cpu.store(nullptr, std::memory_order_relaxed);
   if (g->state == GreenState::kExiting) finish_exit(h, g);
@@ -286,176 +101,6 @@ static void resume(Hub* h, Green* g) {
   switched_back(h, h->running);
 }
 
-static void green_entry(void* arg) {
-  auto g = static_cast<Green*>(arg);
-  tcb_thread_start();
-  exit_current(g->fn(g->arg));
-}
-
-void exit_current(void* result) {
-  Hub* h = t_hub;
-  Green* g = h->running;
-  GREEN_CHECK(g, "exit_current outside a green thread");
-  g->result = result;
-  if (g_exit_hook) g_exit_hook(g);
-  g->state = GreenState::kExiting;
-  use_block(h, h->tp);  // g's block goes with its stack
-  context_switch(&g->ctx, &h->ctx);
-  fatal("libgreen: internal error: an exited green thread was resumed");
-}
-
-// Hub side of a green thread's end: its stack is free once we are off it.
-// After join_lock is released the joiner may delete g at any time.
-static void finish_exit(Hub* h, Green* g) {
-  tcb_free(g);
-  if (g->stack.map) h->stacks.put(g->stack);
-  g->stack = Stack{};
-  h->remove_green(g);
-  g->join_lock.lock();
-  g->state = GreenState::kDead;
-  g->finished = true;
-  bool detached = g->detached;
-  Green* joiner = g->joiner;
-  uint64_t joiner_seq = g->joiner_seq;
-  g->join_lock.unlock();
-  if (detached) release_green(g);
-  else if (joiner) wake(joiner, joiner_seq, 0);
-  if (g_live_greens.fetch_sub(1) == 1) exit(0);  // the last thread ended: exit(0) as natively
-}
-
-static int choose_hub(const SpawnAttr& attr, Hub** out) {
-  Hub* h = attr.hub >= 0 ? hub_at(attr.hub) : pick_hub_for_spawn(t_hub);
-  if (!h) return -EINVAL;
-  *out = h;
-  return 0;
-}
-
-int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
-  adopt_current_thread();
-  Hub* h = nullptr;
-  if (int rc = choose_hub(attr, &h)) return rc;
-  auto g = new (std::nothrow) Green;
-  if (!g) return -EAGAIN;
-  size_t size = attr.stack_size ? attr.stack_size : config().stack_size;
-  Hub* alloc_hub = t_hub;  // stacks come from the caller's pool (hub thread only)
-  int rc = alloc_hub->stacks.get(size, attr.guard_size, &g->stack);
-  if (rc) {
-    delete g;
-    return rc == -ENOMEM ? -EAGAIN : rc;
-  }
-  char* stack_top = nullptr;
-  if (tcb_new(g, g->stack.lo(), g->stack.hi(), &stack_top) != 0) {
-    alloc_hub->stacks.put(g->stack);
-    delete g;
-    return -EAGAIN;
-  }
-  g->id = g_next_id.fetch_add(1);
-  g->hub = h;
-  g->fn = fn;
-  g->arg = arg;
-  g->detached = attr.detached;
-  context_make(&g->ctx, g->stack.lo(), stack_top - g->stack.lo(), green_entry, g);
-  g_live_greens.fetch_add(1);
-  *out = g;
-  if (h == t_hub) {
-    h->add_green(g);
-    h->runq_push(g);
-  } else {
-    g->state = GreenState::kNew;
-    h->inbox.push(g);
-    PassThrough pt;
-    uv_async_send(&h->inbox_async);
-  }
-  return 0;
-}
-
-int join(Green* t, void** result) { return join_until(t, result, kForever); }
-
-// A timed-out joiner takes its registration back under join_lock; a wake
-// finish_exit() sent before that is stale by then (park_seq moved on).
-int join_until(Green* t, void** result, Nanos deadline) {
-  Green* me = current();
-  if (t == me) return -EDEADLK;
-  t->join_lock.lock();
-  if (t->detached || (t->joiner && t->joiner != me)) {
-    t->join_lock.unlock();
-    return -EINVAL;
-  }
-  if (!t->finished) {
-    if (!me) {
-      t->join_lock.unlock();
-      return -EBUSY;  // callers on native threads poll (shim/thread/thread.cc)
-    }
-    t->joiner = me;
-    t->joiner_seq = park_seq(me);
-    t->join_lock.unlock();
-    // Interruptible: pthread_join is a cancellation point (thread/cancel.h).
-    int r = park_until(WaitReason::kJoin, deadline, true);
-    if (r == -ETIMEDOUT || r == -EINTR) {
-      SpinGuard g(t->join_lock);
-      if (!t->finished) {
-        t->joiner = nullptr;
-        return r;
-      }
-    }
-  } else {
-    t->join_lock.unlock();
-  }
-  if (result) *result = t->result;
-  release_green(t);
-  return 0;
-}
-
-int try_join(Green* t, void** result) {
-  t->join_lock.lock();
-  bool busy = !t->finished;
-  bool invalid = t->detached || t->joiner;
-  t->join_lock.unlock();
-  if (invalid) return -EINVAL;
-  if (busy) return -EBUSY;
-  return join(t, result);
-}
-
-int detach(Green* t) {
-  t->join_lock.lock();
-  if (t->detached || t->joiner) {
-    t->join_lock.unlock();
-    return -EINVAL;
-  }
-  t->detached = true;
-  bool finished = t->finished;
-  t->join_lock.unlock();
-  if (finished) release_green(t);
-  return 0;
-}
-
-Green* green_from_handle(const void* handle) {
-  auto g = static_cast<Green*>(const_cast<void*>(handle));
-  return g && g->magic == kGreenMagic ? g : nullptr;
-}
-void*& posix_data(Green* g) { return g->posix_data; }
-
-void for_each_green_here(void (*fn)(Green* g, void* arg), void* arg) {
-  for (Green* g = t_hub->all; g; g = g->all_next) fn(g, arg);
-}
-unsigned long hub_os_thread(const Green* g) { return g->hub->os_thread; }
-int home_hub_index(const Green* g) { return g->hub->index; }
-bool on_this_hub(const Green* g) { return g->hub == t_hub; }
-bool green_detached(const Green* g) { return g->detached; }
-bool green_finished(const Green* g) { return g->finished; }
-
-uint64_t green_id(const Green* g) { return g->id; }
-const char* green_name(const Green* g) { return g->name; }
-void set_green_name(Green* g, const char* name) {
-  strncpy(g->name, name, sizeof g->name - 1);
-  g->name[sizeof g->name - 1] = '\0';
-}
-void green_stack(const Green* g, void** lo, size_t* size, size_t* guard) {
-  *lo = g->stack.lo();
-  *size = g->stack.usable();
-  if (guard) *guard = g->stack.guard;
-}
-
 // ---- the loop ----
 
 static void report_deadlock(Hub* h);
@@ -463,7 +108,7 @@ static void report_deadlock(Hub* h);
 static bool deadlocked(Hub* h) {
   return h->n_parked > 0 && h->n_parked == h->n_green && h->n_parked_external == 0 &&
          h->n_offloads == 0 && h->timers.empty() && h->runq_len == 0 &&
-         g_hub_count.load() == 1 && g_native_wakers.load() == 0;
+         hub_count() == 1 && !native_wakers();
 }
 
 static void run_batch(Hub* h) {
@@ -483,7 +128,7 @@ static void run_batch(Hub* h) {
 // run queue that never empties; Go's scheduler bounds it likewise.
 constexpr int kBatchesPerPoll = 16;
 
-[[noreturn]] static void hub_loop(Hub* h) {
+[[noreturn]] void hub_loop(Hub* h) {
   int batches = 0;
   for (;;) {
     drain_inbox(h);
@@ -504,7 +149,7 @@ constexpr int kBatchesPerPoll = 16;
 
 // The hub's context starts on the first switch out of the adopted thread,
 // which is not inside resume(): finish that switch here.
-static void hub_entry(void* arg) {
+void hub_entry(void* arg) {
   auto h = static_cast<Hub*>(arg);
   switched_back(h, h->running);
   hub_loop(h);
@@ -604,3 +249,4 @@ static void report_deadlock(Hub* h) {
 }
 
 }  // namespace green
+

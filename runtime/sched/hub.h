@@ -103,9 +103,37 @@ Hub* pick_hub_for_spawn(Hub* caller);
 void registry_fork_child(Hub* h, long greens);
 
 
-// Hooks for shim/: called on the exiting green thread before it ends
+// ---- between the scheduler's files (hub.cc, switch.cc, runq.cc,
+// green_life.cc); hub thread only unless said otherwise ----
+
+// INV-HUB1 (switch.cc): direct switches a parking thread may make in a row.
+constexpr int kHandOffs = 32;
+// Moves the thread pointer to tp if it is not there (INV-TCB1).
+void use_block(Hub* h, char* tp);
+// Makes g the running green thread; the caller switches to it next.
+void make_running(Hub* h, Green* g);
+// Hub side of a switch back from a green thread that parked, yielded or ended.
+void switched_back(Hub* h, Green* g);
+// Hub side of a green thread's end, off its stack.
+void finish_exit(Hub* h, Green* g);
+// Takes the inbox's wakes and new green threads (and its uv_async_t callback).
+void drain_inbox(Hub* h);
+void on_inbox(uv_async_t* a);
+// The loop, and the hub context's entry (it first finishes the adopted
+// thread's switch out).
+[[noreturn]] void hub_loop(Hub* h);
+void hub_entry(void* arg);
+// Process-wide counts (any thread): ids of new green threads, live green
+// threads (returns the new count; the last one ending exits the process),
+// whether native wakers exist.
+uint64_t next_green_id();
+long live_greens_add(long delta);
+bool native_wakers();
+
+// Hooks for the pthread layer: called on the exiting green thread before it ends
 // (thread-specific data destructors), and with the final state.
 using ExitHook = void (*)(Green* g);
 void set_exit_hook(ExitHook hook);
+ExitHook exit_hook();
 
 }  // namespace green

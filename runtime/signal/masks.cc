@@ -1,4 +1,4 @@
-// signal_state.cc: per-green-thread signal masks, emulated.
+// masks.cc: per-green-thread signal masks, emulated.
 //
 // The OS thread's real mask is kept equal to the signals that every green
 // thread of its hub blocks (INV-SIG1): a signal some green thread accepts is

@@ -1,4 +1,4 @@
-// signal_state.h: each green thread's signal mask (signal_state.cc).
+// masks.h: each green thread's signal mask (masks.cc).
 #pragma once
 
 #include <signal.h>

@@ -2,7 +2,7 @@
 // interposers: shim/sync/cond.cc).
 //
 // Design: our own condition variable on the cond's memory, built on the
-// futex layer (sync_futex.h), so green waiters park, native ones sleep in
+// futex layer (futex.h), so green waiters park, native ones sleep in
 // the kernel, and a signal from anyone reaches both. glibc's algorithm
 // cannot be kept: its waiters block in an internal futex call, and it
 // unlocks/relocks the mutex internally, bypassing the green mutex path.

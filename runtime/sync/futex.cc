@@ -1,4 +1,4 @@
-// sync_futex.cc: the futex layer (see sync_futex.h).
+// futex.cc: the futex layer (see futex.h).
 #include "sync/futex.h"
 
 #include <fcntl.h>

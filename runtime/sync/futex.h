@@ -1,4 +1,4 @@
-// sync_futex.h: one futex layer for every waiter kind.
+// futex.h: one futex layer for every waiter kind.
 //
 // A word is waited on in one of three ways, by who waits:
 //   green thread, private word, or shared word on private anonymous memory

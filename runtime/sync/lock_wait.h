@@ -1,4 +1,4 @@
-// sync_wait.h: "try, else park on the object's address, retry" for the
+// lock_wait.h: "try, else park on the object's address, retry" for the
 // objects whose state stays glibc's own (mutex, rwlock, semaphore).
 //
 // glibc's blocking paths sleep in an internal futex call no interposer sees,

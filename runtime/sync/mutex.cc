@@ -4,10 +4,10 @@
 // Design: the mutex stays glibc's (its lock word, kinds, robust list, PI/PP),
 // so native threads keep using glibc unchanged and glibc-internal code sees
 // a valid mutex. Only blocking changes: a green caller uses glibc's trylock
-// and parks in the lot keyed by the mutex (sync_wait.h); every unlock, from
+// and parks in the lot keyed by the mutex (lock_wait.h); every unlock, from
 // any thread, unparks one green waiter after glibc's unlock (which itself
 // wakes native waiters). Owner-dependent kinds (recursive, errorcheck,
-// robust) get their green owner from sync_owner.h, because glibc's owner is
+// robust) get their green owner from owner.h, because glibc's owner is
 // the hub's TID.
 //
 // Rejected: (a) our own mutex on the object's memory for every caller: glibc
@@ -16,7 +16,7 @@
 // rewrite. (b) A side mutex per address for green callers only: a native
 // thread and a green one would then not exclude each other.
 //
-// Process-shared mutexes: a green waiter also polls (sync_wait.h), since an
+// Process-shared mutexes: a green waiter also polls (lock_wait.h), since an
 // unlock in another process cannot unpark it.
 #include "sync/mutex.h"
 

@@ -1,4 +1,4 @@
-// sync_owner.cc: the green-owner table (see sync_owner.h).
+// owner.cc: the green-owner table (see owner.h).
 //
 // Records are heap nodes in singly-linked bucket chains, guarded by the
 // bucket's lock. g_records counts them all so a green thread that ends

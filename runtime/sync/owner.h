@@ -1,4 +1,4 @@
-// sync_owner.h: which green thread owns a mutex, where glibc cannot tell.
+// owner.h: which green thread owns a mutex, where glibc cannot tell.
 //
 // glibc names a mutex's owner by the TID of the OS thread, which every green
 // thread of a hub shares. For the kinds whose behaviour depends on the

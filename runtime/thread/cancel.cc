@@ -5,7 +5,7 @@
 // A request is acted on (act()) only by the green thread itself, at a
 // cancellation point, with cancelability enabled and no unwind under way
 // (pthread_exit's or an earlier cancel's: glibc's EXITING bit). Acting is
-// pthread_exit(PTHREAD_CANCELED): the forced unwind of cleanup.cc.
+// pthread_exit(PTHREAD_CANCELED): the forced unwind of exit.cc.
 //
 // Asynchronous cancelability is recorded and reported, but a green thread
 // is cancelled only at cancellation points and when it enables

@@ -24,10 +24,10 @@ struct Waiter;
 struct PosixThread {
   std::vector<void*> tsd;  // by key; grown to the highest key set
   bool has_tsd = false;
-  __pthread_unwind_buf_t* cleanup = nullptr;  // pthread_cleanup_push stack (cleanup.cc)
+  __pthread_unwind_buf_t* cleanup = nullptr;  // pthread_cleanup_push stack (exit.cc)
   void* exit_value = nullptr;                 // what pthread_exit was given
   _Unwind_Exception unwind_exc;               // the forced unwind of pthread_exit
-  sigset_t mask;                              // emulated signal mask (signal_state.cc)
+  sigset_t mask;                              // emulated signal mask (signal/masks.cc)
   bool has_mask = false;
   // Cancellation (cancel.cc).
   bool cancel_disabled = false;               // PTHREAD_CANCEL_DISABLE

@@ -67,7 +67,7 @@ GREEN_EXPORT int dup(int fd) {
 }
 
 // Any thread, any time: the fd state must hear of every timeout change
-// (INV-DESC in io/fd_table.h).
+// (INV-DESC in io/fd_state.h).
 GREEN_EXPORT int setsockopt(int fd, int level, int opt, const void* val, socklen_t len) {
   int r = REAL(setsockopt)(fd, level, opt, val, len);
   if (r == 0) green::note_setsockopt(level, opt);

@@ -1,6 +1,6 @@
 // socket.cc: accept, connect, listen.
 //
-// accept: on a listener libgreen owns (fd_table.h) the description is
+// accept: on a listener libgreen owns (fd_state.h) the description is
 // already non-blocking; on any other (inherited) listener, readiness first.
 // connect: the non-blocking dance with the socket's own flags restored at
 // once (an unconnected socket is this process's alone): EINPROGRESS, park
@@ -57,7 +57,7 @@ int green_accept(int fd, sockaddr* a, socklen_t* l, int flags) {
 // One connect() on a blocking socket made non-blocking just for the call
 // (its own flags are back before we return): 0, -EINPROGRESS/-EALREADY
 // (in progress), or the connect error. The flip is private: no O_NONBLOCK
-// view is learnt while it lasts (fd_table.h).
+// view is learnt while it lasts (fd_state.h).
 int connect_once(int fd, const sockaddr* a, socklen_t len, int fl) {
   green::begin_private_flip();
   REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);

@@ -1,4 +1,4 @@
-// stdio_read.cc: the stdio input calls (design note: stdio.cc).
+// shim/stdio/read.cc: the stdio input calls (design note: stdio.cc).
 //
 // Each one passes through unless take_green_path(); otherwise it holds the
 // FILE's green lock and is rebuilt from fill() (one parked-for read) and

@@ -1,4 +1,4 @@
-// stdio_write.cc: the stdio output calls, fflush, fclose and the flockfile
+// shim/stdio/write.cc: the stdio output calls, fflush, fclose and the flockfile
 // family (design note: stdio.cc).
 //
 // Each output call passes through unless take_green_path(); otherwise it

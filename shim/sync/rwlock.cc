@@ -7,7 +7,7 @@
 //
 // Owner: glibc records the writer's TID (shared by a hub's green threads)
 // and reports EDEADLK when it relocks, so the green writer is recorded in
-// sync_owner.h and the EDEADLK check is ours.
+// owner.h and the EDEADLK check is ours.
 //
 // Writer preference: with PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP a
 // waiting writer must keep new readers out; glibc only knows of writers

@@ -2,7 +2,7 @@
 // semaphores: sem_open hands out the same sem_t).
 //
 // The semaphore stays glibc's; a green waiter uses sem_trywait and parks in
-// the lot keyed by the sem_t (sync_wait.h); sem_post, from any thread, posts
+// the lot keyed by the sem_t (lock_wait.h); sem_post, from any thread, posts
 // with glibc (which wakes native waiters) and then unparks one green waiter.
 // Process-shared semaphores (pshared != 0, every named one) also poll,
 // because a post in another process cannot unpark us.

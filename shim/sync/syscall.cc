@@ -2,7 +2,7 @@
 // (Mutex, Condvar, park) runtimes call it.
 //
 // FUTEX_WAIT / FUTEX_WAIT_BITSET from a green thread go to the futex layer
-// (sync_futex.h: the lot, or a real wait off the hub for shared memory);
+// (futex.h: the lot, or a real wait off the hub for shared memory);
 // FUTEX_WAKE / FUTEX_WAKE_BITSET from ANY thread wake green waiters too, so
 // a native waker finds them. Every other call and futex op passes through
 // with all six arguments (FUTEX_REQUEUE and friends move kernel waiters

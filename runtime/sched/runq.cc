@@ -1,0 +1,64 @@
+// runq.cc: a hub's run queue, its inbox (wakes from other OS threads) and
+// its list of live green threads. The run queue and the list are touched on
+// the hub's OS thread only; the inbox is pushed by any thread (hub.h).
+#include "sched/hub.h"
+
+namespace green {
+
+// ---- inbox ----
+
+void Inbox::push(Green* g) {
+  Green* old = head_.load(std::memory_order_relaxed);
+  do {
+    g->inbox_next = old;
+  } while (!head_.compare_exchange_weak(old, g, std::memory_order_release, std::memory_order_relaxed));
+}
+
+Green* Inbox::take_fifo() {
+  if (!head_.load(std::memory_order_relaxed)) return nullptr;  // the common case: no locked op
+  Green* lifo = head_.exchange(nullptr, std::memory_order_acquire);
+  Green* fifo = nullptr;
+  while (lifo) {
+    Green* next = lifo->inbox_next;
+    lifo->inbox_next = fifo;
+    fifo = lifo;
+    lifo = next;
+  }
+  return fifo;
+}
+
+// ---- run queue ----
+
+void Hub::runq_push(Green* g) {
+  g->runq_next = nullptr;
+  if (runq_tail) runq_tail->runq_next = g;
+  else runq_head = g;
+  runq_tail = g;
+  runq_len++;
+}
+
+Green* Hub::runq_pop() {
+  Green* g = runq_head;
+  if (!g) return nullptr;
+  runq_head = g->runq_next;
+  if (!runq_head) runq_tail = nullptr;
+  runq_len--;
+  return g;
+}
+
+void Hub::add_green(Green* g) {
+  g->all_prev = nullptr;
+  g->all_next = all;
+  if (all) all->all_prev = g;
+  all = g;
+  n_green++;
+}
+
+void Hub::remove_green(Green* g) {
+  if (g->all_prev) g->all_prev->all_next = g->all_next;
+  else all = g->all_next;
+  if (g->all_next) g->all_next->all_prev = g->all_prev;
+  n_green--;
+}
+
+}  // namespace green
