@@ -141,8 +141,14 @@ DescSnapshot desc_snapshot() {
   return DescSnapshot{g_epoch.load(), begun, begun == ended};
 }
 
+// A learn whose snapshot is of an older epoch stores nothing: its bits
+// would be stamped with that epoch, and after the wrap scan (below) such
+// bits would turn valid again 2^24 changes later. A change that lands
+// between the check and the store is caught by the re-check after it: the
+// bits are taken back unless someone rewrote the entry meanwhile.
 void desc_learn(int fd, const DescSnapshot& s, DescBit b, bool on) {
   if (!s.quiet || g_flips_begun.load() != s.flips) return;  // a private flip may have been seen
+  if (g_epoch.load() != s.epoch) return;
   auto e = entry_w(fd);
   if (!e) return;
   Word old = e->load(std::memory_order_relaxed);
@@ -152,7 +158,10 @@ void desc_learn(int fd, const DescSnapshot& s, DescBit b, bool on) {
     if (entry_epoch(old) != epoch_bits(s.epoch)) w &= ~kDescMask;  // other bits were of another epoch
     w = (w & ~(known_bit(b) | value_bit(b))) | known_bit(b) | (on ? value_bit(b) : 0);
     nw = with_epoch(w, s.epoch);
-  } while (!e->compare_exchange_weak(old, nw, std::memory_order_relaxed));
+  } while (!e->compare_exchange_weak(old, nw, std::memory_order_seq_cst));
+  if (g_epoch.load() == s.epoch) return;
+  Word cur = nw;
+  e->compare_exchange_strong(cur, nw & ~kDescMask, std::memory_order_relaxed);
 }
 
 // After 2^24 changes the epoch's bits come round again: entries learnt at

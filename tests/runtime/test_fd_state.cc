@@ -260,13 +260,11 @@ TEST_CASE("a learn with a snapshot taken before a desc_changed leaves the bit un
   CHECK(desc(p.r, DescBit::kNonBlock) == -1);
 }
 
-// INV-DESC says a stale learn leaves its bits stale-marked; it also drops
-// bits another learner stored at the current epoch (their entry is rewritten
-// at the stale epoch), so the next wait asks the kernel again. Harmless but
-// for the cost, and the stale epoch it stores is what lets the wrap case
-// below turn valid.
+// A learn whose snapshot is of an older epoch stores nothing: were it
+// stored at its stale epoch, it would drop what another learner stored at
+// the current one, and it is what let the wrap case below turn valid.
 TEST_CASE("a learn with a stale snapshot keeps the bits learnt at the current epoch",
-          "[runtime][fd_state][!mayfail]") {
+          "[runtime][fd_state]") {
   Pipe p;
   green::DescSnapshot stale = green::desc_snapshot();
   green::desc_changed();
@@ -357,7 +355,7 @@ TEST_CASE("bits learnt at the epoch just before the wrap value do not turn valid
 // be wrong: the change that wrapped may have been to this description).
 // fd_state.cc's comment only excuses a snapshot held across all 2^24.
 TEST_CASE("a learn racing the wrapping desc_changed does not turn valid a period later",
-          "[runtime][fd_state][!mayfail]") {
+          "[runtime][fd_state]") {
   change_epoch((kLow24 - epoch24()) & kLow24);
   REQUIRE(epoch24() == kLow24);
   Pipe p;
