@@ -38,6 +38,10 @@ struct SpawnAttr {
   size_t guard_size = 0;  // 0 = one page
   bool detached = false;
   int hub = -1;           // -1 = the caller's hub (or round-robin with GREEN_HUBS > 1)
+  // Runs on the spawning thread before the new green thread is published to
+  // any hub (its name, its signal mask): nothing else touches it then.
+  void (*prepare)(Green* g, void* arg) = nullptr;
+  void* prepare_arg = nullptr;
 };
 
 // The running green thread, or nullptr on a native thread and on the hub.

@@ -17,10 +17,7 @@ void process_after_fork_child() {
   after_fork_child();
   native_threads_after_fork();
   lot::forget_all();
-  if (Green* g = current()) {
-    sigset_t mask = green_mask(g);  // INV-SIG1 with one green thread left
-    REAL(pthread_sigmask)(SIG_SETMASK, &mask, nullptr);
-  }
+  signal_masks_after_fork(current());  // INV-SIG1 with one green thread left
 }
 
 }  // namespace green

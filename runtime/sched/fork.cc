@@ -29,6 +29,8 @@
 // them valid.
 #include <uv.h>
 
+#include <atomic>
+
 #include "os/check.h"
 #include "sched/hub.h"
 #include "sched/netpoll_hub.h"
@@ -75,7 +77,10 @@ void drop_signals(Hub* h, Green* keep) {
 
 }  // namespace
 
+extern std::atomic<bool> g_pool_started;  // offload.cc
+
 void after_fork_child() {
+  g_pool_started.store(false, std::memory_order_relaxed);
   Hub* h = this_hub();
   Green* keep = h ? h->running : nullptr;
   registry_fork_child(h, keep ? 1 : 0);

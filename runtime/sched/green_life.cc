@@ -94,6 +94,7 @@ int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
   g->detached = attr.detached;
   context_make(&g->ctx, g->stack.lo(), stack_top - g->stack.lo(), green_entry, g);
   live_greens_add(1);
+  if (attr.prepare) attr.prepare(g, attr.prepare_arg);
   *out = g;
   if (h == t_hub) {
     h->add_green(g);

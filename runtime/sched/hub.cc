@@ -15,6 +15,7 @@
 #include "glibc/real.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -212,7 +213,14 @@ Hub* start_hub_thread(int) {
   pthread_attr_t attr;
   REAL(pthread_attr_init)(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  // A hub carrying no green thread blocks every signal (INV-SIG1,
+  // signal/masks.cc): the kernel must not pick it for a signal the
+  // program's threads block. Its green threads' masks open it up.
+  sigset_t all, old;
+  sigfillset(&all);
+  REAL(pthread_sigmask)(SIG_SETMASK, &all, &old);
   GREEN_CHECK(REAL(pthread_create)(&tid, &attr, dedicated_hub_main, h) == 0, "hub thread");
+  REAL(pthread_sigmask)(SIG_SETMASK, &old, nullptr);
   REAL(pthread_attr_destroy)(&attr);
   return h;
 }

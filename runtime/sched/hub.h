@@ -130,6 +130,12 @@ uint64_t next_green_id();
 long live_greens_add(long delta);
 bool native_wakers();
 
+// The signal layer counts the masks of each hub's green threads
+// (signal/masks.cc): called on the hub's OS thread when g joins its hub's
+// list of live green threads.
+using JoinHook = void (*)(Green* g);
+void set_green_join_hook(JoinHook hook);
+
 // Hooks for the pthread layer: called on the exiting green thread before it ends
 // (thread-specific data destructors), and with the final state.
 using ExitHook = void (*)(Green* g);

@@ -46,12 +46,16 @@ Green* Hub::runq_pop() {
   return g;
 }
 
+static JoinHook g_join_hook = nullptr;  // set once at start-up
+void set_green_join_hook(JoinHook hook) { g_join_hook = hook; }
+
 void Hub::add_green(Green* g) {
   g->all_prev = nullptr;
   g->all_next = all;
   if (all) all->all_prev = g;
   all = g;
   n_green++;
+  if (g_join_hook) g_join_hook(g);
 }
 
 void Hub::remove_green(Green* g) {

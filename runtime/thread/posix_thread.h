@@ -29,6 +29,7 @@ struct PosixThread {
   _Unwind_Exception unwind_exc;               // the forced unwind of pthread_exit
   sigset_t mask;                              // emulated signal mask (signal/masks.cc)
   bool has_mask = false;
+  int mask_hub = -1;                          // the hub counting mask (signal/masks.cc), or -1
   // Cancellation (cancel.cc).
   bool cancel_disabled = false;               // PTHREAD_CANCEL_DISABLE
   bool cancel_async = false;                  // PTHREAD_CANCEL_ASYNCHRONOUS

@@ -11,6 +11,7 @@
 #include "glibc/real.h"
 #include "sync/stdio_lock.h"
 #include "sync/mutex.h"
+#include "signal/masks.h"
 #include "thread/posix_thread.h"
 
 namespace {
@@ -48,6 +49,7 @@ void run_tsd_destructors(PosixThread* t) {
 // the thread-specific-data destructors: the same order here.
 void on_green_exit(green::Green* g) {
   run_tls_destructors();
+  signal_green_left(g);
   sync_on_green_exit(g);
   stdio_on_green_exit(g);
   void*& slot = green::posix_data(g);

@@ -76,6 +76,14 @@ green::SpawnAttr spawn_attr(const pthread_attr_t* attr) {
   return sa;
 }
 
+// The name and the signal mask are the creator's, as in the kernel; set
+// before the new thread is published to its hub.
+void inherit_from_creator(green::Green* g, void* creator) {
+  auto c = static_cast<green::Green*>(creator);
+  green::set_green_name(g, green::green_name(c));
+  green::set_green_mask(g, green::green_mask(c));
+}
+
 }  // namespace
 
 // glibc clears __libc_single_threaded in its pthread_create and never sets
@@ -92,11 +100,12 @@ GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* 
     return rc;
   }
   green::Green* g = nullptr;
-  int rc = green::spawn(fn, arg, spawn_attr(attr), &g);
+  green::SpawnAttr sa = spawn_attr(attr);
+  sa.prepare = inherit_from_creator;
+  sa.prepare_arg = green::current();
+  int rc = green::spawn(fn, arg, sa, &g);
   if (rc) return -rc;
   note_multi_threaded();
-  green::set_green_name(g, green::green_name(green::current()));  // inherited, as in the kernel
-  green::set_green_mask(g, green::green_mask(green::current()));     // so is the signal mask
   *t = handle_of(g);
   return 0;
 }
