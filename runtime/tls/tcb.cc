@@ -36,7 +36,7 @@
 //     path, so a cache per green thread would leak at every green exit.
 //     Green threads of one OS thread never run inside malloc at the same
 //     time, so sharing it is safe. The two slots are found at start-up by a
-//     probe (probe_malloc_slots); if the probe fails each green thread gets
+//     probe (glibc/malloc_slots.cc); if the probe fails each green thread gets
 //     its own cache and a warning says it leaks;
 //   - the runtime's own per-OS-thread variable t_hub, seeded (INV-TCB2).
 //
@@ -58,7 +58,6 @@
 // (libstdc++'s exception stack) needed special cases.
 #include "tls/tcb.h"
 
-#include <gnu/libc-version.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,6 +68,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "glibc/malloc_slots.h"
 #include "glibc/tls_layout.h"
 #include "os/check.h"
 #include "sched/passthrough.h"
@@ -203,62 +203,14 @@ void copy_descriptor(char* tp, char* real) {
   if (l.rseq) reinterpret_cast<int32_t*>(tp + l.rseq_offset)[1] = -1;  // cpu_id
 }
 
-// Runs malloc and free with the thread pointer at tp. Touches no TLS
-// itself (thread_pointer.h).
-__attribute__((noinline)) uintptr_t malloc_as(char* tp, char* real) {
-  tp_set(tp);
-  void* p = malloc(24);
-  auto addr = reinterpret_cast<uintptr_t>(p);
-  free(p);
-  tp_set(real);
-  return addr;
-}
-
-// A fresh block's libc TLS has no malloc cache and no arena; after one
-// malloc/free exactly two slots changed: the cache (glibc 2.30+ layout:
-// uint16_t counts[64], then the bin heads, the freed chunk in bin 0) and
-// the arena. The probe's cache and arena stay allocated (once).
-void probe_malloc_slots() {
-  TlsLayout& l = g_tls_layout;
-  size_t size = l.static_size + l.desc_size + l.static_align;
-  auto mem = static_cast<char*>(aligned_alloc(64, (size + 63) & ~size_t(63)));
-  GREEN_CHECK(mem, "out of memory probing malloc's thread cache");
+// The block tcb_init()'s malloc-slot probe runs on (glibc/malloc_slots.h):
+// the whole static TLS reserved, the descriptor as tcb_bind() copies it.
+char* probe_block(char* hi) {
   char *tp, *lo;
-  place(mem + size, full_reserve(), &tp, &lo);
-  GREEN_CHECK(l.allocate_tls(tp) != nullptr, "_dl_allocate_tls");
-  char* real = tp_get();
-  copy_descriptor(tp, real);
-  uintptr_t freed = malloc_as(tp, real);
-  long changed[2];
-  int n = 0;
-  for (size_t off = 0; off + sizeof(void*) <= l.libc_size; off += sizeof(void*)) {
-    void* v = *libc_slot(tp, off);
-    void* image = nullptr;
-    if (off + sizeof(void*) <= l.libc_image_size) memcpy(&image, l.libc_image + off, sizeof image);
-    if (v == image) continue;
-    if (n == 2) {
-      n = 3;
-      break;
-    }
-    changed[n++] = static_cast<long>(off);
-  }
-  if (n == 2) {
-    for (int i = 0; i < 2; i++) {
-      auto v = static_cast<char*>(*libc_slot(tp, changed[i]));
-      bool cache = reinterpret_cast<uint16_t*>(v)[0] == 1 && reinterpret_cast<uintptr_t*>(v + 128)[0] == freed;
-      if (cache) {
-        l.tcache_slot = changed[i];
-        l.arena_slot = changed[1 - i];
-      }
-    }
-  }
-  l.deallocate_tls(tp, false);
-  free(mem);
-  if (l.tcache_slot < 0)
-    fprintf(stderr,
-            "libgreen: warning: glibc %s's malloc thread cache was not found; every green "
-            "thread gets its own, which leaks when it ends\n",
-            gnu_get_libc_version());
+  place(hi, full_reserve(), &tp, &lo);
+  GREEN_CHECK(tls_layout().allocate_tls(tp) != nullptr, "_dl_allocate_tls");
+  copy_descriptor(tp, tp_get());
+  return tp;
 }
 
 }  // namespace
@@ -270,7 +222,7 @@ void tcb_init() {
   tp_init();
   tls_layout_init();
   g_hub_offset = reinterpret_cast<char*>(&t_hub) - tp_get();
-  probe_malloc_slots();
+  probe_malloc_slots(probe_block);
 }
 
 int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {
