@@ -9,9 +9,11 @@
 // So every green thread gets what glibc gives a new OS thread (nptl's
 // allocate_stack): a descriptor (struct pthread) and the static TLS blocks
 // of every module, at the top of its stack, and the hub moves the thread
-// pointer at each switch (hub.cc; thread_pointer.h: wrfsbase, a few ns).
+// pointer at each switch (sched/hub.cc; thread_pointer.h: wrfsbase, a few
+// ns).
 //
-// Layout (glibc's, per architecture; sizes from glibc itself at start-up):
+// Layout (glibc's, per architecture: tls/arch/<cpu>/tls_arch.h; sizes and
+// offsets from glibc itself at start-up: glibc/tls_layout.h):
 //   x86-64 (TLS variant II): tp -> descriptor, whose first words are tcb,
 //     dtv, self; the static TLS blocks lie below tp. Region
 //     [tp - reserve, tp + desc).
@@ -36,8 +38,8 @@
 //     path, so a cache per green thread would leak at every green exit.
 //     Green threads of one OS thread never run inside malloc at the same
 //     time, so sharing it is safe. The two slots are found at start-up by a
-//     probe (glibc/malloc_slots.cc); if the probe fails each green thread gets
-//     its own cache and a warning says it leaks;
+//     probe (glibc/malloc_slots.cc); if the probe fails each green thread
+//     gets its own cache and a warning says it leaks;
 //   - the runtime's own per-OS-thread variable t_hub, seeded (INV-TCB2).
 //
 // INV-TCB1: while a green thread runs, the thread pointer is its g->tp;
@@ -66,13 +68,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
 #include "glibc/malloc_slots.h"
 #include "glibc/tls_layout.h"
 #include "os/check.h"
 #include "sched/passthrough.h"
+#include "tls/align.h"
 #include "tls/thread_pointer.h"
+#include "tls_arch.h"  // tls/arch/<cpu>/: the layout math of this CPU
 
 namespace green {
 
@@ -88,31 +91,6 @@ long g_hub_offset = 0;  // of t_hub from tp
 std::atomic<size_t> g_reserve{0};
 std::atomic<bool> g_surplus_warned{false};
 
-char* descriptor(char* tp) {
-#if defined(__x86_64__)
-  return tp;
-#else
-  return tp - tls_layout().desc_size;
-#endif
-}
-
-char* align_down(char* p, size_t a) {
-  return reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(p) & ~(uintptr_t(a) - 1));
-}
-
-// Where the thread pointer of a block ending at hi goes, and where the
-// block begins.
-void place(char* hi, size_t reserve, char** tp, char** region_lo) {
-  const TlsLayout& l = tls_layout();
-#if defined(__x86_64__)
-  *tp = align_down(hi - l.desc_size, l.static_align);
-  *region_lo = *tp - reserve;
-#else
-  *tp = align_down(hi - reserve, l.static_align);
-  *region_lo = *tp - l.desc_size;
-#endif
-}
-
 // As glibc does, the block is carved from the stack the program sized: a
 // program with a lot of static TLS may need bigger green stacks than its
 // 8 MiB native ones made obvious. Said once.
@@ -124,34 +102,6 @@ void report_too_small(size_t stack, size_t block) {
           "storage and 8 KiB of stack; raise GREEN_STACK_SIZE or the size passed to "
           "pthread_attr_setstacksize\n",
           stack / 1024, (block + 1023) / 1024);
-}
-
-size_t full_reserve() {
-  const TlsLayout& l = tls_layout();
-#if defined(__x86_64__)
-  return l.static_size - l.desc_size;
-#else
-  return l.static_size;
-#endif
-}
-
-// The static TLS bytes the modules of the fresh block at tp use, from tp
-// outwards. aarch64 would need each module's size: the whole static area.
-size_t static_tls_used(char* tp) {
-#if defined(__x86_64__)
-  auto dtv = reinterpret_cast<DtvEntry**>(tp)[1];
-  size_t n = reinterpret_cast<size_t*>(dtv)[-2];
-  size_t used = 0;
-  for (size_t i = 1; i <= n; i++) {
-    char* v = dtv[i].val;
-    if (v && v < tp && static_cast<size_t>(tp - v) <= full_reserve() && size_t(tp - v) > used)
-      used = tp - v;
-  }
-  return (used + 63) & ~size_t(63);
-#else
-  (void)tp;
-  return full_reserve();
-#endif
 }
 
 // INV-TCB3: a block reserves the static TLS its modules use, learnt from
@@ -172,30 +122,10 @@ bool grow_reserve(size_t used) {
   return true;
 }
 
-// x86-64 glibc 2.36 tests header.multiple_threads for SINGLE_THREAD_P
-// (malloc then skips its locks); later versions and aarch64 test a global
-// that thread.cc clears.
-void mark_multithreaded(char* tp) {
-#if defined(__x86_64__)
-  reinterpret_cast<int*>(tp)[6] = 1;
-#else
-  (void)tp;
-#endif
-}
-
 // Copies the OS thread's descriptor (at real) into the block at tp.
 void copy_descriptor(char* tp, char* real) {
   const TlsLayout& l = tls_layout();
-#if defined(__x86_64__)
-  void* dtv = reinterpret_cast<void**>(tp)[1];
-  memcpy(descriptor(tp), descriptor(real), l.desc_size);
-  auto words = reinterpret_cast<void**>(tp);
-  words[0] = tp;   // header.tcb
-  words[1] = dtv;  // header.dtv
-  words[2] = tp;   // header.self
-#else
-  memcpy(descriptor(tp), descriptor(real), l.desc_size);
-#endif
+  copy_descriptor_words(tp, real);
   mark_multithreaded(tp);
   // Not in glibc's thread lists: the copied links name the OS thread's.
   auto link = reinterpret_cast<void**>(descriptor(tp) + l.list_offset);
