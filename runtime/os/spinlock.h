@@ -5,15 +5,9 @@
 
 #include <atomic>
 
-namespace green {
+#include "cpu_relax.h"  // os/arch/<cpu>/: cpu_relax()
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
+namespace green {
 
 class SpinLock {
  public:

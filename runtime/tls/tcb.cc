@@ -9,9 +9,11 @@
 // So every green thread gets what glibc gives a new OS thread (nptl's
 // allocate_stack): a descriptor (struct pthread) and the static TLS blocks
 // of every module, at the top of its stack, and the hub moves the thread
-// pointer at each switch (hub.cc; thread_pointer.h: wrfsbase, a few ns).
+// pointer at each switch (sched/hub.cc; thread_pointer.h: wrfsbase, a few
+// ns).
 //
-// Layout (glibc's, per architecture; sizes from glibc itself at start-up):
+// Layout (glibc's, per architecture: tls/arch/<cpu>/tls_arch.h; sizes and
+// offsets from glibc itself at start-up: glibc/tls_layout.h):
 //   x86-64 (TLS variant II): tp -> descriptor, whose first words are tcb,
 //     dtv, self; the static TLS blocks lie below tp. Region
 //     [tp - reserve, tp + desc).
@@ -36,8 +38,8 @@
 //     path, so a cache per green thread would leak at every green exit.
 //     Green threads of one OS thread never run inside malloc at the same
 //     time, so sharing it is safe. The two slots are found at start-up by a
-//     probe (probe_malloc_slots); if the probe fails each green thread gets
-//     its own cache and a warning says it leaks;
+//     probe (glibc/malloc_slots.cc); if the probe fails each green thread
+//     gets its own cache and a warning says it leaks;
 //   - the runtime's own per-OS-thread variable t_hub, seeded (INV-TCB2).
 //
 // INV-TCB1: while a green thread runs, the thread pointer is its g->tp;
@@ -58,9 +60,6 @@
 // (libstdc++'s exception stack) needed special cases.
 #include "tls/tcb.h"
 
-#include <dlfcn.h>
-#include <gnu/libc-version.h>
-#include <link.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,77 +68,28 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
+#include "glibc/malloc_slots.h"
+#include "glibc/tls_layout.h"
 #include "os/check.h"
 #include "sched/passthrough.h"
+#include "tls/align.h"
 #include "tls/thread_pointer.h"
+#include "tls_arch.h"  // tls/arch/<cpu>/: the layout math of this CPU
 
 namespace green {
 
 namespace {
 
-// What tcb_init() learnt: read-only afterwards, except the two atomics
-// tcb_new() keeps current when a dlopen() changes the static TLS.
-struct Layout {
-  void* (*allocate_tls)(void* tp) = nullptr;
-  void (*deallocate_tls)(void* tp, bool free_tcb) = nullptr;
-  void (*ctype_init)() = nullptr;
-  size_t static_size = 0;    // glibc's static TLS size, surplus included
-  size_t static_align = 0;
-  // Static TLS bytes a block reserves beside the descriptor: the most any
-  // block's modules used so far (tcb_new; INV-TCB3).
-  std::atomic<size_t> reserve{0};
-  std::atomic<bool> surplus_warned{false};
-  size_t desc_size = 0;      // sizeof (struct pthread)
-  size_t tid_offset = 0;     // of the thread id in the descriptor
-  size_t list_offset = 0;    // of its list_t in glibc's thread lists
-  long rseq_offset = 0;      // of struct rseq from tp
-  bool rseq = false;         // glibc registered rseq areas
-  long libc_offset = 0;      // of libc's TLS block from tp
-  size_t libc_size = 0;
-  const char* libc_image = nullptr;
-  size_t libc_image_size = 0;
-  long tcache_slot = -1;     // within libc's block; -1: unknown
-  long arena_slot = -1;
-  long hub_offset = 0;       // of t_hub from tp
-};
-constinit Layout g_layout;
+// What tcb_init() learnt beside glibc's layout (glibc/tls_layout.h):
+// read-only afterwards.
+long g_hub_offset = 0;  // of t_hub from tp
 
-template <class T>
-T lookup(const char* name) {
-  void* p = dlsym(RTLD_DEFAULT, name);
-  if (!p)
-    fatal("libgreen: this C library lacks %s (glibc 2.35 or later is needed for green "
-          "threads with their own TLS)",
-          name);
-  return reinterpret_cast<T>(p);
-}
-
-char* descriptor(char* tp) {
-#if defined(__x86_64__)
-  return tp;
-#else
-  return tp - g_layout.desc_size;
-#endif
-}
-
-char* align_down(char* p, size_t a) {
-  return reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(p) & ~(uintptr_t(a) - 1));
-}
-
-// Where the thread pointer of a block ending at hi goes, and where the
-// block begins.
-void place(char* hi, size_t reserve, char** tp, char** region_lo) {
-  const Layout& l = g_layout;
-#if defined(__x86_64__)
-  *tp = align_down(hi - l.desc_size, l.static_align);
-  *region_lo = *tp - reserve;
-#else
-  *tp = align_down(hi - reserve, l.static_align);
-  *region_lo = *tp - l.desc_size;
-#endif
-}
+// Static TLS bytes a block reserves beside the descriptor: the most any
+// block's modules used so far (tcb_new; INV-TCB3). Kept current by
+// tcb_new() when a dlopen() changes the static TLS.
+std::atomic<size_t> g_reserve{0};
+std::atomic<bool> g_surplus_warned{false};
 
 // As glibc does, the block is carved from the stack the program sized: a
 // program with a lot of static TLS may need bigger green stacks than its
@@ -154,42 +104,6 @@ void report_too_small(size_t stack, size_t block) {
           stack / 1024, (block + 1023) / 1024);
 }
 
-size_t full_reserve() {
-  const Layout& l = g_layout;
-#if defined(__x86_64__)
-  return l.static_size - l.desc_size;
-#else
-  return l.static_size;
-#endif
-}
-
-// glibc's DTV: entry -1 counts the entries, entry 0 is the generation,
-// entry i the block of module i: a static one inside the thread's block, a
-// dynamic one elsewhere or TLS_DTV_UNALLOCATED (-1) while not made.
-struct DtvEntry {
-  char* val;
-  void* to_free;
-};
-
-// The static TLS bytes the modules of the fresh block at tp use, from tp
-// outwards. aarch64 would need each module's size: the whole static area.
-size_t static_tls_used(char* tp) {
-#if defined(__x86_64__)
-  auto dtv = reinterpret_cast<DtvEntry**>(tp)[1];
-  size_t n = reinterpret_cast<size_t*>(dtv)[-2];
-  size_t used = 0;
-  for (size_t i = 1; i <= n; i++) {
-    char* v = dtv[i].val;
-    if (v && v < tp && static_cast<size_t>(tp - v) <= full_reserve() && size_t(tp - v) > used)
-      used = tp - v;
-  }
-  return (used + 63) & ~size_t(63);
-#else
-  (void)tp;
-  return full_reserve();
-#endif
-}
-
 // INV-TCB3: a block reserves the static TLS its modules use, learnt from
 // the first block made and grown when a block shows more: glibc's surplus
 // (about 1.6 KiB, for libraries dlopen()ed later with initial-exec TLS) is
@@ -197,69 +111,21 @@ size_t static_tls_used(char* tp) {
 // green thread. Blocks made before it have no room for its variables:
 // warned about once.
 bool grow_reserve(size_t used) {
-  Layout& l = g_layout;
-  size_t cur = l.reserve.load(std::memory_order_relaxed);
+  size_t cur = g_reserve.load(std::memory_order_relaxed);
   if (used <= cur) return false;
-  while (used > cur && !l.reserve.compare_exchange_weak(cur, used)) {
+  while (used > cur && !g_reserve.compare_exchange_weak(cur, used)) {
   }
-  if (cur != 0 && !l.surplus_warned.exchange(true))
+  if (cur != 0 && !g_surplus_warned.exchange(true))
     fprintf(stderr,
             "libgreen: warning: a library loaded with dlopen() uses initial-exec TLS; green "
             "threads started before it must not call it\n");
   return true;
 }
 
-int find_libc_tls(dl_phdr_info* info, size_t, void* arg) {
-  auto base = static_cast<ElfW(Addr)*>(arg);
-  if (info->dlpi_addr != *base) return 0;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-    if (ph.p_type != PT_TLS || !info->dlpi_tls_data) continue;
-    g_layout.libc_offset = static_cast<char*>(info->dlpi_tls_data) - tp_get();
-    g_layout.libc_size = ph.p_memsz;
-    g_layout.libc_image = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
-    g_layout.libc_image_size = ph.p_filesz;
-  }
-  return 1;
-}
-
-void learn_libc_block() {
-  Dl_info di{};
-  GREEN_CHECK(dladdr(reinterpret_cast<void*>(&gnu_get_libc_version), &di) != 0, "dladdr(libc)");
-  auto base = reinterpret_cast<ElfW(Addr)>(di.dli_fbase);
-  dl_iterate_phdr(find_libc_tls, &base);
-}
-
-// glibc's list_t.
-struct ListLink {
-  ListLink* next;
-  ListLink* prev;
-};
-
-// x86-64 glibc 2.36 tests header.multiple_threads for SINGLE_THREAD_P
-// (malloc then skips its locks); later versions and aarch64 test a global
-// that thread.cc clears.
-void mark_multithreaded(char* tp) {
-#if defined(__x86_64__)
-  reinterpret_cast<int*>(tp)[6] = 1;
-#else
-  (void)tp;
-#endif
-}
-
 // Copies the OS thread's descriptor (at real) into the block at tp.
 void copy_descriptor(char* tp, char* real) {
-  const Layout& l = g_layout;
-#if defined(__x86_64__)
-  void* dtv = reinterpret_cast<void**>(tp)[1];
-  memcpy(descriptor(tp), descriptor(real), l.desc_size);
-  auto words = reinterpret_cast<void**>(tp);
-  words[0] = tp;   // header.tcb
-  words[1] = dtv;  // header.dtv
-  words[2] = tp;   // header.self
-#else
-  memcpy(descriptor(tp), descriptor(real), l.desc_size);
-#endif
+  const TlsLayout& l = tls_layout();
+  copy_descriptor_words(tp, real);
   mark_multithreaded(tp);
   // Not in glibc's thread lists: the copied links name the OS thread's.
   auto link = reinterpret_cast<void**>(descriptor(tp) + l.list_offset);
@@ -267,66 +133,14 @@ void copy_descriptor(char* tp, char* real) {
   if (l.rseq) reinterpret_cast<int32_t*>(tp + l.rseq_offset)[1] = -1;  // cpu_id
 }
 
-void** libc_slot(char* tp, long slot) {
-  return reinterpret_cast<void**>(tp + g_layout.libc_offset + slot);
-}
-
-// Runs malloc and free with the thread pointer at tp. Touches no TLS
-// itself (thread_pointer.h).
-__attribute__((noinline)) uintptr_t malloc_as(char* tp, char* real) {
-  tp_set(tp);
-  void* p = malloc(24);
-  auto addr = reinterpret_cast<uintptr_t>(p);
-  free(p);
-  tp_set(real);
-  return addr;
-}
-
-// A fresh block's libc TLS has no malloc cache and no arena; after one
-// malloc/free exactly two slots changed: the cache (glibc 2.30+ layout:
-// uint16_t counts[64], then the bin heads, the freed chunk in bin 0) and
-// the arena. The probe's cache and arena stay allocated (once).
-void probe_malloc_slots() {
-  Layout& l = g_layout;
-  size_t size = l.static_size + l.desc_size + l.static_align;
-  auto mem = static_cast<char*>(aligned_alloc(64, (size + 63) & ~size_t(63)));
-  GREEN_CHECK(mem, "out of memory probing malloc's thread cache");
+// The block tcb_init()'s malloc-slot probe runs on (glibc/malloc_slots.h):
+// the whole static TLS reserved, the descriptor as tcb_bind() copies it.
+char* probe_block(char* hi) {
   char *tp, *lo;
-  place(mem + size, full_reserve(), &tp, &lo);
-  GREEN_CHECK(l.allocate_tls(tp) != nullptr, "_dl_allocate_tls");
-  char* real = tp_get();
-  copy_descriptor(tp, real);
-  uintptr_t freed = malloc_as(tp, real);
-  long changed[2];
-  int n = 0;
-  for (size_t off = 0; off + sizeof(void*) <= l.libc_size; off += sizeof(void*)) {
-    void* v = *libc_slot(tp, off);
-    void* image = nullptr;
-    if (off + sizeof(void*) <= l.libc_image_size) memcpy(&image, l.libc_image + off, sizeof image);
-    if (v == image) continue;
-    if (n == 2) {
-      n = 3;
-      break;
-    }
-    changed[n++] = static_cast<long>(off);
-  }
-  if (n == 2) {
-    for (int i = 0; i < 2; i++) {
-      auto v = static_cast<char*>(*libc_slot(tp, changed[i]));
-      bool cache = reinterpret_cast<uint16_t*>(v)[0] == 1 && reinterpret_cast<uintptr_t*>(v + 128)[0] == freed;
-      if (cache) {
-        l.tcache_slot = changed[i];
-        l.arena_slot = changed[1 - i];
-      }
-    }
-  }
-  l.deallocate_tls(tp, false);
-  free(mem);
-  if (l.tcache_slot < 0)
-    fprintf(stderr,
-            "libgreen: warning: glibc %s's malloc thread cache was not found; every green "
-            "thread gets its own, which leaks when it ends\n",
-            gnu_get_libc_version());
+  place(hi, full_reserve(), &tp, &lo);
+  GREEN_CHECK(tls_layout().allocate_tls(tp) != nullptr, "_dl_allocate_tls");
+  copy_descriptor(tp, tp_get());
+  return tp;
 }
 
 }  // namespace
@@ -336,35 +150,22 @@ void tcb_init() {
   if (done.exchange(true)) return;
   PassThrough pt;
   tp_init();
-  Layout& l = g_layout;
-  auto info = lookup<void (*)(size_t*, size_t*)>("_dl_get_tls_static_info");
-  info(&l.static_size, &l.static_align);
-  l.allocate_tls = lookup<void* (*)(void*)>("_dl_allocate_tls");
-  l.deallocate_tls = lookup<void (*)(void*, bool)>("_dl_deallocate_tls");
-  l.ctype_init = lookup<void (*)()>("__ctype_init");
-  l.desc_size = *lookup<const uint32_t*>("_thread_db_sizeof_pthread");
-  l.tid_offset = lookup<const uint32_t*>("_thread_db_pthread_tid")[2];
-  l.list_offset = lookup<const uint32_t*>("_thread_db_pthread_list")[2];
-  l.rseq_offset = *lookup<const ptrdiff_t*>("__rseq_offset");
-  l.rseq = *lookup<const unsigned int*>("__rseq_size") != 0;
-  if (l.static_align < 16) l.static_align = 16;
-  l.hub_offset = reinterpret_cast<char*>(&t_hub) - tp_get();
-  learn_libc_block();
-  GREEN_CHECK(l.libc_size != 0, "libc's TLS block not found");
-  probe_malloc_slots();
+  tls_layout_init();
+  g_hub_offset = reinterpret_cast<char*>(&t_hub) - tp_get();
+  probe_malloc_slots(probe_block);
 }
 
 int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {
   char *tp, *lo;
-  place(stack_hi, g_layout.reserve.load(std::memory_order_relaxed), &tp, &lo);
+  place(stack_hi, g_reserve.load(std::memory_order_relaxed), &tp, &lo);
   constexpr size_t kMinStack = 8192;
   if (lo < stack_lo + kMinStack) {
     report_too_small(stack_hi - stack_lo, stack_hi - lo);
     return -ENOMEM;
   }
-  if (!g_layout.allocate_tls(tp)) return -ENOMEM;
+  if (!tls_layout().allocate_tls(tp)) return -ENOMEM;
   if (grow_reserve(static_tls_used(tp))) {  // it wrote below lo: place it again
-    g_layout.deallocate_tls(tp, false);
+    tls_layout().deallocate_tls(tp, false);
     return tcb_new(g, stack_lo, stack_hi, stack_top);
   }
   g->tp = tp;
@@ -375,7 +176,7 @@ int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {
 }
 
 void tcb_bind(Hub* h, Green* g) {
-  const Layout& l = g_layout;
+  const TlsLayout& l = tls_layout();
   char* real = h->tp;
   copy_descriptor(g->tp, real);
   if (l.tcache_slot >= 0) {
@@ -383,18 +184,18 @@ void tcb_bind(Hub* h, Green* g) {
     *libc_slot(g->tp, l.tcache_slot) = *libc_slot(real, l.tcache_slot);
     *libc_slot(g->tp, l.arena_slot) = *libc_slot(real, l.arena_slot);
   }
-  *reinterpret_cast<Hub**>(g->tp + l.hub_offset) = h;
+  *reinterpret_cast<Hub**>(g->tp + g_hub_offset) = h;
   mark_multithreaded(real);
   g->tcb_bound = true;
 }
 
 // glibc's start_thread points a new thread's ctype tables (isdigit,
 // toupper, printf's number formatting) at its locale's.
-void tcb_thread_start() { g_layout.ctype_init(); }
+void tcb_thread_start() { tls_layout().ctype_init(); }
 
 void tcb_free(Green* g) {
   if (!g->own_tcb) return;
-  g_layout.deallocate_tls(g->tp, false);
+  tls_layout().deallocate_tls(g->tp, false);
   g->own_tcb = false;
   g->tp = nullptr;
 }
@@ -412,7 +213,7 @@ void tcb_adopt(Hub* h, Green* g) {
 // links named no neighbour). The OS thread's descriptor takes both back, as
 // the hub runs on it.
 void tcb_after_fork(Hub* h, Green* g) {
-  const Layout& l = g_layout;
+  const TlsLayout& l = tls_layout();
   auto tid = static_cast<pid_t>(syscall(SYS_gettid));
   *reinterpret_cast<pid_t*>(descriptor(h->tp) + l.tid_offset) = tid;
   if (!g || !g->own_tcb) return;
