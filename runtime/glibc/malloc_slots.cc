@@ -69,9 +69,9 @@ void probe_malloc_slots(char* (*make_block)(char* hi)) {
   l.deallocate_tls(tp, false);
   free(mem);
   if (l.tcache_slot < 0)
-    fprintf(stderr,
+    report(
             "libgreen: warning: glibc %s's malloc thread cache was not found; every green "
-            "thread gets its own, which leaks when it ends\n",
+            "thread gets its own, which leaks when it ends",
             gnu_get_libc_version());
 }
 

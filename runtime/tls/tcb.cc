@@ -72,6 +72,7 @@
 #include "glibc/malloc_slots.h"
 #include "glibc/tls_layout.h"
 #include "os/check.h"
+#include "os/sys.h"
 #include "sched/passthrough.h"
 #include "tls/align.h"
 #include "tls/thread_pointer.h"
@@ -97,10 +98,10 @@ std::atomic<bool> g_surplus_warned{false};
 void report_too_small(size_t stack, size_t block) {
   static std::atomic<bool> said{false};
   if (said.exchange(true)) return;
-  fprintf(stderr,
+  report(
           "libgreen: a %zu KiB green stack cannot hold the program's %zu KiB of thread-local "
           "storage and 8 KiB of stack; raise GREEN_STACK_SIZE or the size passed to "
-          "pthread_attr_setstacksize\n",
+          "pthread_attr_setstacksize",
           stack / 1024, (block + 1023) / 1024);
 }
 
@@ -116,9 +117,9 @@ bool grow_reserve(size_t used) {
   while (used > cur && !g_reserve.compare_exchange_weak(cur, used)) {
   }
   if (cur != 0 && !g_surplus_warned.exchange(true))
-    fprintf(stderr,
+    report(
             "libgreen: warning: a library loaded with dlopen() uses initial-exec TLS; green "
-            "threads started before it must not call it\n");
+            "threads started before it must not call it");
   return true;
 }
 
@@ -152,6 +153,7 @@ void tcb_init() {
   tp_init();
   tls_layout_init();
   g_hub_offset = reinterpret_cast<char*>(&t_hub) - tp_get();
+  g_reserve.store(initial_reserve(), std::memory_order_relaxed);
   probe_malloc_slots(probe_block);
 }
 
@@ -214,7 +216,7 @@ void tcb_adopt(Hub* h, Green* g) {
 // the hub runs on it.
 void tcb_after_fork(Hub* h, Green* g) {
   const TlsLayout& l = tls_layout();
-  auto tid = static_cast<pid_t>(syscall(SYS_gettid));
+  pid_t tid = sys::gettid();
   *reinterpret_cast<pid_t*>(descriptor(h->tp) + l.tid_offset) = tid;
   if (!g || !g->own_tcb) return;
   *reinterpret_cast<pid_t*>(descriptor(g->tp) + l.tid_offset) = tid;

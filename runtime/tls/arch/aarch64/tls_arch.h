@@ -36,6 +36,11 @@ inline void place(char* hi, size_t reserve, char** tp, char** region_lo) {
 // static TLS size.
 inline size_t full_reserve() { return tls_layout().static_size; }
 
+// The reserve the first block is placed with: the blocks lie above tp
+// (variant I), so a block placed with no reserve would have its TLS
+// written past the top of its stack; static_tls_used cannot measure less.
+inline size_t initial_reserve() { return full_reserve(); }
+
 // The static TLS bytes the modules of the fresh block at tp use, from tp
 // outwards. That would need each module's size: the whole static area.
 inline size_t static_tls_used(char* tp) {

@@ -3,6 +3,8 @@
 // compiles the one of host_machine.cpu_family().
 #include "tls/thread_pointer.h"
 
+#include "os/sys.h"
+
 #include <asm/prctl.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
@@ -12,7 +14,7 @@ namespace green {
 
 bool g_tp_wrfsbase = false;
 
-void tp_set_syscall(char* tp) { syscall(SYS_arch_prctl, ARCH_SET_FS, tp); }
+void tp_set_syscall(char* tp) { sys::call(SYS_arch_prctl, ARCH_SET_FS, tp); }
 
 void tp_init() {
   constexpr unsigned long kHwcap2FsGsBase = 1ul << 1;  // HWCAP2_FSGSBASE

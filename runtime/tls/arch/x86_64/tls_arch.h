@@ -39,6 +39,10 @@ inline size_t full_reserve() {
   return l.static_size - l.desc_size;
 }
 
+// The reserve the first block is placed with: none, the blocks lie below
+// tp (variant II) and the first block measures what its modules use.
+inline size_t initial_reserve() { return 0; }
+
 // The static TLS bytes the modules of the fresh block at tp use, from tp
 // outwards: down to the lowest static block its DTV names.
 inline size_t static_tls_used(char* tp) {
