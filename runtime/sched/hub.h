@@ -73,11 +73,28 @@ struct Hub {
   std::atomic<uint64_t> signal_restart{0};   // SA_RESTART, per signal
   std::atomic<uint64_t> signal_directed{0};  // some green has this bit in directed_signals
 
-  void runq_push(Green* g);
+  void runq_push(Green* g);  // inline below: the switch's hot path
   Green* runq_pop();
   void add_green(Green* g);       // joins the live list
   void remove_green(Green* g);
 };
+
+inline void Hub::runq_push(Green* g) {
+  g->runq_next = nullptr;
+  if (runq_tail) runq_tail->runq_next = g;
+  else runq_head = g;
+  runq_tail = g;
+  runq_len++;
+}
+
+inline Green* Hub::runq_pop() {
+  Green* g = runq_head;
+  if (!g) return nullptr;
+  runq_head = g->runq_next;
+  if (!runq_head) runq_tail = nullptr;
+  runq_len--;
+  return g;
+}
 
 // The calling OS thread's hub, or nullptr. Hub thread only by definition.
 Hub* this_hub();

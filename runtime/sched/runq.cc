@@ -1,5 +1,5 @@
-// runq.cc: a hub's run queue, its inbox (wakes from other OS threads) and
-// its list of live green threads. The run queue and the list are touched on
+// runq.cc: a hub's inbox (wakes from other OS threads) and its list of live
+// green threads (the run queue itself is inline in hub.h). The list is touched on
 // the hub's OS thread only; the inbox is pushed by any thread (hub.h).
 #include "sched/hub.h"
 
@@ -28,23 +28,6 @@ Green* Inbox::take_fifo() {
 }
 
 // ---- run queue ----
-
-void Hub::runq_push(Green* g) {
-  g->runq_next = nullptr;
-  if (runq_tail) runq_tail->runq_next = g;
-  else runq_head = g;
-  runq_tail = g;
-  runq_len++;
-}
-
-Green* Hub::runq_pop() {
-  Green* g = runq_head;
-  if (!g) return nullptr;
-  runq_head = g->runq_next;
-  if (!runq_head) runq_tail = nullptr;
-  runq_len--;
-  return g;
-}
 
 static JoinHook g_join_hook = nullptr;  // set once at start-up
 void set_green_join_hook(JoinHook hook) { g_join_hook = hook; }

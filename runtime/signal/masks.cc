@@ -7,18 +7,22 @@
 // natively, for sigwait or a later unblock. A hub carrying no green thread
 // blocks everything (a dedicated hub starts so: sched/hub.cc).
 //
-// Kept by counting, per hub and signal, the green threads that accept it
-// (g_accept): a green thread is counted when it joins its hub's list
+// Kept by counting, per hub, the distinct masks of its green threads
+// (g_hubs): a green thread is counted when it joins its hub's list
 // (set_green_join_hook), recounted when its mask changes and uncounted when
-// it ends; the real mask is rewritten only when a count crosses zero, so a
-// spawn or a mask change costs no system call unless the hub's set of
-// accepted signals changes.
+// it ends; the real mask (the AND of the distinct masks) is rewritten only
+// when it changes, so a spawn or a mask change costs no system call unless
+// the hub's accepted signals change.
 //
 // Threading: a green thread's mask and its hub's counts are read and
 // written on that hub's OS thread only.
 #include "signal/masks.h"
 
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
 
 #include "glibc/real.h"
 #include "sched/hub.h"
@@ -33,47 +37,71 @@ namespace {
 
 const int kUnblockable[] = {SIGKILL, SIGSTOP};
 constexpr int kMaxHubs = 256;
-constexpr int kSignals = 64;
 
-// Per hub: green threads accepting each signal (hub thread only).
-int g_accept[kMaxHubs][kSignals];
+// Signals 1..64 as bits sig-1: the kernel's sigset layout, which glibc's
+// sigset_t starts with.
+uint64_t bits_of(const sigset_t& m) {
+  uint64_t w;
+  memcpy(&w, &m, sizeof w);
+  return w;
+}
 
-bool accepts(const sigset_t& m, int sig) { return sigismember(&m, sig) != 1; }
+// Per hub (hub thread only): the distinct masks of its counted green
+// threads, with how many carry each. Programs have a handful of distinct
+// masks, so a join or a leave is a short scan, and a leave recomputes the
+// real mask only when the last thread of its mask goes.
+struct HubMasks {
+  std::vector<std::pair<uint64_t, int>> masks;
+  uint64_t applied = ~uint64_t{0};  // the real mask last set (bits sig-1 blocked)
+};
+HubMasks g_hubs[kMaxHubs];
 
-// INV-SIG1 for the calling OS thread's hub.
-void apply(int hub) {
+// Sets the calling OS thread's real mask to blocked.
+void set_real(HubMasks& h, uint64_t blocked) {
+  if (blocked == h.applied) return;
+  h.applied = blocked;
   sigset_t real;
-  sigfillset(&real);
-  for (int sig = 1; sig < kSignals; sig++)
-    if (g_accept[hub][sig] > 0) sigdelset(&real, sig);
+  sigemptyset(&real);
+  memcpy(&real, &blocked, sizeof blocked);
   REAL(pthread_sigmask)(SIG_SETMASK, &real, nullptr);
 }
 
-// Adds delta to the counts of the signals m accepts; true when one crossed zero.
-bool count(int hub, const sigset_t& m, int delta) {
-  bool crossed = false;
-  for (int sig = 1; sig < kSignals; sig++) {
-    if (!accepts(m, sig)) continue;
-    int before = g_accept[hub][sig];
-    g_accept[hub][sig] += delta;
-    crossed |= (before == 0) != (g_accept[hub][sig] == 0);
+void add(HubMasks& h, uint64_t m) {
+  for (auto& e : h.masks)
+    if (e.first == m) {
+      e.second++;
+      return;
+    }
+  h.masks.push_back({m, 1});
+  set_real(h, h.applied & m);  // a signal stays blocked by all only if m blocks it too
+}
+
+void remove(HubMasks& h, uint64_t m) {
+  for (size_t i = 0; i < h.masks.size(); i++) {
+    if (h.masks[i].first != m) continue;
+    if (--h.masks[i].second > 0) return;
+    h.masks[i] = h.masks.back();
+    h.masks.pop_back();
+    uint64_t blocked = ~uint64_t{0};
+    for (auto& e : h.masks) blocked &= e.first;
+    set_real(h, blocked);
+    return;
   }
-  return crossed;
 }
 
 // g's mask as its hub counts it, moved from old to next.
 void recount(PosixThread* t, const sigset_t& old, const sigset_t& next) {
-  if (t->mask_hub < 0) return;
-  bool a = count(t->mask_hub, old, -1);
-  bool b = count(t->mask_hub, next, +1);
-  if (a || b) apply(t->mask_hub);
+  if (t->mask_hub < 0 || bits_of(old) == bits_of(next)) return;
+  HubMasks& h = g_hubs[t->mask_hub];
+  add(h, bits_of(next));
+  remove(h, bits_of(old));
 }
 
 void on_join(Green* g) {
   PosixThread* t = posix_thread(g);
   sigset_t m = green_mask(g);
   t->mask_hub = home_hub_index(g);
-  if (count(t->mask_hub, m, +1)) apply(t->mask_hub);
+  add(g_hubs[t->mask_hub], bits_of(m));
 }
 
 bool blocks(green::Green* g, int sig) {
@@ -105,18 +133,13 @@ void set_green_mask(green::Green* g, const sigset_t& mask) {
 void signal_green_left(Green* g) {
   auto t = static_cast<PosixThread*>(posix_data(g));
   if (!t || t->mask_hub < 0) return;
-  if (count(t->mask_hub, t->mask, -1)) apply(t->mask_hub);
+  remove(g_hubs[t->mask_hub], bits_of(t->mask));
   t->mask_hub = -1;
 }
 
 void signal_masks_after_fork(Green* keep) {
-  for (auto& hub : g_accept)
-    for (int& n : hub) n = 0;
-  if (!keep) return;
-  PosixThread* t = posix_thread(keep);
-  t->mask_hub = home_hub_index(keep);
-  count(t->mask_hub, green_mask(keep), +1);
-  apply(t->mask_hub);
+  for (HubMasks& h : g_hubs) h = HubMasks{};
+  if (keep) on_join(keep);
 }
 
 int green_sigmask(green::Green* g, int how, const sigset_t* set, sigset_t* old) {
