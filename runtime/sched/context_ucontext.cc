@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "os/check.h"
+#include "os/sys.h"
 #include "sched/context.h"
 
 namespace green {
@@ -36,7 +37,7 @@ void context_make(Context* ctx, void* stack_lo, size_t size, ContextEntry entry,
 // no interposer answers. One more system call per switch: this backend is
 // the portable reference, not the fast one.
 void context_switch(Context* from, Context* to) {
-  syscall(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, &to->uc.uc_sigmask, _NSIG / 8);
+  sys::call(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, &to->uc.uc_sigmask, _NSIG / 8);
   swapcontext(&from->uc, &to->uc);
 }
 
