@@ -39,7 +39,7 @@ static pthread_t waiter_thread;
 static void *kicker(void *arg)
 {
 	(void)arg;
-	sleep_ms(100);
+	sleep_ms(200); /* the waiter is in its wait by then, even on a busy machine */
 	pthread_kill(waiter_thread, SIGUSR1);
 	sleep_ms(200);
 	sem_post(&sem);
@@ -124,7 +124,7 @@ int main(void)
 		sa.sa_flags = r ? SA_RESTART : 0;
 		sigaction(SIGALRM, &sa, NULL);
 		handled = 0;
-		struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+		struct itimerval it = { { 0, 0 }, { 0, 200000 } };
 		setitimer(ITIMER_REAL, &it, NULL);
 		errno = 0;
 		struct timespec dl = deadline_ms(CLOCK_REALTIME, 5000);
