@@ -12,7 +12,8 @@
 //       non-blocking reads) or a short read (part cached) the rest is read
 //       on the pool. A read of a regular file natively returns the whole
 //       count unless it reaches EOF, so a partial NOWAIT read is completed,
-//       never returned as is. Memory-backed file systems (proc, sysfs,
+//       never returned as is, unless fstat says it ended at EOF (a whole
+//       small file read with a bigger buffer: inline, no pool thread). Memory-backed file systems (proc, sysfs,
 //       tmpfs, cgroup: all EOPNOTSUPP for RWF_NOWAIT on 6.x) are read inline
 //       when poll says readable: that keeps /proc reads cheap and still
 //       sends the few files that can block there (/proc/kmsg, which polls
@@ -35,6 +36,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -92,6 +94,17 @@ bool in_memory(int fd) {
   }
 }
 
+// Whether a short NOWAIT read of r bytes stopped at end of file (the usual
+// reason it is short: a read of a whole small file with a bigger buffer),
+// not at the end of what the page cache holds. Then it is the native
+// result and returns inline; the pool would only find EOF again.
+bool reached_eof(int fd, off_t off, ssize_t r) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  off_t end = off >= 0 ? off + r : lseek(fd, 0, SEEK_CUR);
+  return end >= 0 && end >= st.st_size;
+}
+
 bool readable_now(int fd) {
   pollfd p{fd, POLLIN, 0};
   return REAL(poll)(&p, 1, 0) > 0;
@@ -102,19 +115,34 @@ bool readable_now(int fd) {
 
 namespace green {
 
-ssize_t file_readv(int fd, const iovec* iov, int n, off_t off) {
+namespace {
+
+ssize_t file_readv_tries(int fd, const iovec* iov, int n, off_t off) {
   ssize_t r = preadv2(fd, iov, n, off, RWF_NOWAIT);
   if (r < 0 && errno != EAGAIN && errno != EOPNOTSUPP) return -errno;
   if (r < 0 && errno == EOPNOTSUPP && in_memory(fd) && readable_now(fd))
     return neg(off < 0 ? REAL(readv)(fd, iov, n) : REAL(preadv)(fd, iov, n, off));
   size_t want = total_len(iov, n);
   if (r == 0 || (r > 0 && static_cast<size_t>(r) >= want)) return r;
+  if (r > 0 && reached_eof(fd, off, r)) return r;
   size_t done = r > 0 ? static_cast<size_t>(r) : 0;
   std::vector<iovec> rest = rest_of(iov, n, done);
   ssize_t k = pool_readv(fd, rest.data(), static_cast<int>(rest.size()),
                          off < 0 ? -1 : off + static_cast<off_t>(done));
   if (k < 0) return done ? static_cast<ssize_t>(done) : k;
   return static_cast<ssize_t>(done) + k;
+}
+
+}  // namespace
+
+// The NOWAIT try's EAGAIN or EOPNOTSUPP never reaches the program when the
+// read then succeeds (inline or on the pool): errno is the program's again;
+// the interposer's syscall_ret sets it on failure.
+ssize_t file_readv(int fd, const iovec* iov, int n, off_t off) {
+  int saved = errno;
+  ssize_t r = file_readv_tries(fd, iov, n, off);
+  errno = saved;
+  return r;
 }
 
 }  // namespace green

@@ -27,15 +27,24 @@ constexpr green::Nanos kFirstBackoff = 1000 * 1000;
 constexpr green::Nanos kMaxBackoff = 10 * 1000 * 1000;
 
 // Calls attempt() (>= 0 or -errno) until busy(result) is false; -EINTR when
-// a signal interrupts a sleep in between.
+// a signal interrupts a sleep in between. errno is the caller's again on
+// return: the refused attempts' errno must not outlive a call that then
+// succeeds (the caller sets errno from a negative result).
 template <class Attempt, class Busy>
 auto retry_backoff(Attempt attempt, Busy busy) -> decltype(attempt()) {
   green::Nanos backoff = kFirstBackoff;
+  int saved = errno;
   for (;;) {
     auto r = attempt();
-    if (!busy(r)) return r;
+    if (!busy(r)) {
+      errno = saved;
+      return r;
+    }
     green::set_park_restartable(true);
-    if (green::sleep_until(green::now() + backoff) == -EINTR) return -EINTR;
+    if (green::sleep_until(green::now() + backoff) == -EINTR) {
+      errno = saved;
+      return -EINTR;
+    }
     backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
   }
 }

@@ -18,6 +18,9 @@
 namespace green {
 
 struct Hub;
+namespace lot {
+struct Waiter;
+}
 
 enum class GreenState : uint8_t {
   kNew,       // spawned for another hub, on its way through that hub's inbox
@@ -49,6 +52,13 @@ struct Green {
   int wake_result = 0;
   bool interruptible = false;      // the current park may end with -EINTR
   bool restartable = false;        // ... but not after an SA_RESTART handler
+  // Parking-lot waits a handled signal ends with -EINTR (sem_wait family:
+  // signal(7)), unless lot_signal_restartable and the handler is SA_RESTART;
+  // lot_signal_waiter is the Waiter of such a park while it lasts
+  // (parking_lot.cc), which signal delivery claims.
+  bool lot_signal_ends = false;
+  bool lot_signal_restartable = false;
+  lot::Waiter* lot_signal_waiter = nullptr;
   // Signals sent to this green thread by pthread_kill and not yet acted on
   // (any thread sets a bit, the hub clears it): a bit per signal, because
   // the kernel keeps a pending set per thread, not one per process.

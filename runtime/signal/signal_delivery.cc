@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "sched/hub.h"
+#include "sync/parking_lot.h"
 
 namespace green {
 
@@ -51,7 +52,9 @@ static Green* signal_target(Hub* h, int sig) {
 }
 
 static void interrupt_park(Green* g, bool restart) {
-  if (g->state != GreenState::kParked || !g->interruptible) return;
+  if (g->state != GreenState::kParked) return;
+  if (lot::interrupt_for_signal(g, restart)) return;  // sem_wait and friends
+  if (!g->interruptible) return;
   if (restart && g->restartable) return;
   interrupt(g);
 }

@@ -41,7 +41,7 @@ int park_until_acquired(const void* key, int tag, green::Nanos deadline, bool sh
       return got == busy;
     });
     if (got != busy) return got;
-    (void)p;
+    if (p == -EINTR) return EINTR;  // a signal, in a SignalEndsPark scope
     if (shared) poll = std::min<green::Nanos>(poll * 2, 10000000);
   }
 }

@@ -12,6 +12,7 @@
 #include "thread/cancel.h"
 #include "os/spinlock.h"
 #include "sync/addr_table.h"
+#include "sched/green_thread.h"
 #include "sched/timer.h"
 
 namespace green::lot {
@@ -110,9 +111,29 @@ int park_impl(const void* addr, uint32_t bits, int tag, green::Nanos deadline, g
   timer.deadline = deadline;
   timer.fire = fire_lot_timer;
   cancel_note_lot_waiter(&w);
+  if (g->lot_signal_ends) g->lot_signal_waiter = &w;
   int r = green::park_with_timer(why, &timer, false);
+  g->lot_signal_waiter = nullptr;
   cancel_note_lot_waiter(nullptr);
   return r;
+}
+
+SignalEndsPark::SignalEndsPark(bool restartable) {
+  if (green::Green* g = green::current()) {
+    g->lot_signal_ends = true;
+    g->lot_signal_restartable = restartable;
+  }
+}
+
+SignalEndsPark::~SignalEndsPark() {
+  if (green::Green* g = green::current()) g->lot_signal_ends = false;
+}
+
+bool interrupt_for_signal(green::Green* g, bool restart) {
+  Waiter* w = g->lot_signal_waiter;
+  if (!w) return false;
+  if (!(restart && g->lot_signal_restartable)) interrupt(w, -EINTR);
+  return true;
 }
 
 void interrupt(Waiter* w, int result) {

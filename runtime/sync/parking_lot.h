@@ -56,6 +56,25 @@ inline int unpark_all(const void* addr) { return unpark(addr, INT32_MAX); }
 // first (pthread_cancel: cancel.cc). w's green thread must be parked in it.
 void interrupt(Waiter* w, int result);
 
+// While one is alive, the running green thread's parks end with -EINTR when
+// a handled signal is delivered to it, as sem_wait's futex waits do natively
+// (signal(7)): always, or, when restartable (an untimed wait: the kernel
+// restarts it), only without SA_RESTART. The delivery claims the Waiter as
+// lot::interrupt does, so it is unlinked before the thread runs again.
+// Green threads only; not nested.
+class SignalEndsPark {
+ public:
+  explicit SignalEndsPark(bool restartable);
+  ~SignalEndsPark();
+  SignalEndsPark(const SignalEndsPark&) = delete;
+  SignalEndsPark& operator=(const SignalEndsPark&) = delete;
+};
+
+// A handled signal (restart: SA_RESTART) for g, parked (signal_delivery.cc):
+// true when g's park is one SignalEndsPark made (ended with -EINTR unless it
+// is restarted); false for the other parks.
+bool interrupt_for_signal(green::Green* g, bool restart);
+
 // False when no green thread can be parked on addr (cheap: no lock).
 bool maybe_waiters(const void* addr);
 

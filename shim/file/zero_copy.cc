@@ -236,7 +236,12 @@ ssize_t green_sendfile(int out, int in, off_t* offset, size_t count) {
 
 GREEN_EXPORT ssize_t sendfile(int out, int in, off_t* offset, size_t count) {
   if (!green::intercepting()) return REAL(sendfile)(out, in, offset, count);
-  return shim::syscall_ret(green_sendfile(out, in, offset, count));
+  ssize_t r;
+  {
+    green::ErrnoKeeper keep;  // attempts that said EAGAIN before it succeeded
+    r = green_sendfile(out, in, offset, count);
+  }
+  return shim::syscall_ret(r);
 }
 
 GREEN_EXPORT ssize_t sendfile64(int out, int in, off64_t* offset, size_t count) {
@@ -246,12 +251,21 @@ GREEN_EXPORT ssize_t sendfile64(int out, int in, off64_t* offset, size_t count) 
 
 GREEN_EXPORT ssize_t splice(int in, loff_t* off_in, int out, loff_t* off_out, size_t len, unsigned int flags) {
   if (!green::intercepting()) return REAL(splice)(in, off_in, out, off_out, len, flags);
-  return shim::syscall_ret(green_splice(in, off_in, out, off_out, len, flags));
+  ssize_t r;
+  {
+    green::ErrnoKeeper keep;  // attempts that said EAGAIN before it succeeded
+    r = green_splice(in, off_in, out, off_out, len, flags);
+  }
+  return shim::syscall_ret(r);
 }
 
 GREEN_EXPORT ssize_t tee(int in, int out, size_t len, unsigned int flags) {
   if (!green::intercepting()) return REAL(tee)(in, out, len, flags);
-  return shim::syscall_ret(pipe_call(in, out, nonblocking_pipes(flags, in, out), [&](unsigned int nb) {
-    return neg(REAL(tee)(in, out, len, flags | nb));
-  }));
+  ssize_t r;
+  {
+    green::ErrnoKeeper keep;  // attempts that said EAGAIN before it succeeded
+    r = pipe_call(in, out, nonblocking_pipes(flags, in, out),
+                  [&](unsigned int nb) { return neg(REAL(tee)(in, out, len, flags | nb)); });
+  }
+  return shim::syscall_ret(r);
 }

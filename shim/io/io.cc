@@ -31,10 +31,16 @@ namespace {
 ssize_t neg(ssize_t r) { return r < 0 ? -errno : r; }
 bool unsupported(int e) { return e == EOPNOTSUPP || e == ENOSYS; }
 
-ssize_t readv_attempt(int fd, const iovec* iov, int n, bool may_block) {
+// No RWF_NOWAIT (a FIFO, a tty): poll decides, unless the program made the
+// description non-blocking: then the real call cannot block and its answer
+// is the native one. poll is not: a FIFO opened O_NONBLOCK that never had a
+// writer polls not-ready (no POLLHUP before a first writer) yet read()
+// returns 0, end of file.
+ssize_t readv_attempt(const green::FdState& st, int fd, const iovec* iov, int n, bool may_block) {
   if (may_block) return neg(REAL(readv)(fd, iov, n));
   ssize_t r = preadv2(fd, iov, n, -1, RWF_NOWAIT);
   if (r >= 0 || !unsupported(errno)) return neg(r);
+  if (green::user_nonblocking(st)) return neg(REAL(readv)(fd, iov, n));
   return green::when_ready(fd, POLLIN, [&] { return neg(REAL(readv)(fd, iov, n)); });
 }
 
@@ -100,7 +106,7 @@ GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
   iovec v{buf, n};
   if (st.kind() == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, &v, 1, -1));
   return shim::syscall_ret(green::block_on(st, POLLIN, false, [&](int f, bool mb) {
-    return mb ? neg(REAL(read)(f, buf, n)) : readv_attempt(f, &v, 1, false);
+    return mb ? neg(REAL(read)(f, buf, n)) : readv_attempt(st, f, &v, 1, false);
   }));
 }
 
@@ -110,7 +116,7 @@ GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
   green::FdState st = green::fd_state(fd);
   if (st.kind() == green::FdKind::kFile) return shim::syscall_ret(green::file_readv(fd, iov, n, -1));
   return shim::syscall_ret(green::block_on(st, POLLIN, false, [&](int f, bool mb) {
-    return readv_attempt(f, iov, n, mb);
+    return readv_attempt(st, f, iov, n, mb);
   }));
 }
 

@@ -80,6 +80,28 @@ GREEN_EXPORT int accept4(int fd, sockaddr* a, socklen_t* l, int flags) { return 
 // is a blocking call's (runtime/io/wait.h): SO_SNDTIMEO bounds it (then
 // EINPROGRESS, as the kernel's connect says), and an SA_RESTART handler
 // does not end it unless a timeout is set (signal(7)).
+namespace {
+
+// The dance after the first attempt: 0 or -errno. errno is the program's
+// throughout (the attempts' EINPROGRESS never reaches it when the connect
+// succeeds); the caller's syscall_ret sets it on failure.
+int connect_wait(const green::FdState& st, int fd, const sockaddr* a, socklen_t len, int fl) {
+  green::ErrnoKeeper keep;
+  int r = connect_once(fd, a, len, fl);
+  if (r != -EINPROGRESS && r != -EAGAIN) return r;
+  green::BlockingWait w(st, POLLOUT);
+  for (;;) {
+    int x = w.wait();
+    if (x == -EAGAIN) return -EINPROGRESS;
+    if (x == -EINTR) return -EINTR;
+    r = connect_once(w.fd(), a, len, fl);
+    if (r == -EISCONN) return 0;
+    if (r != -EALREADY && r != -EINPROGRESS && r != -EAGAIN) return r;
+  }
+}
+
+}  // namespace
+
 GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
   if (!green::intercepting()) return REAL(connect)(fd, a, len);
   green::CancelPoint cp;
@@ -87,17 +109,7 @@ GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
   if (!st.pollable() || green::user_nonblocking(st)) return REAL(connect)(fd, a, len);
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl < 0 || (fl & O_NONBLOCK)) return REAL(connect)(fd, a, len);
-  int r = connect_once(fd, a, len, fl);
-  if (r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
-  green::BlockingWait w(st, POLLOUT);
-  for (;;) {
-    int x = w.wait();
-    if (x == -EAGAIN) return shim::syscall_ret(-EINPROGRESS);
-    if (x == -EINTR) return shim::syscall_ret(-EINTR);
-    r = connect_once(w.fd(), a, len, fl);
-    if (r == -EISCONN) return 0;
-    if (r != -EALREADY && r != -EINPROGRESS && r != -EAGAIN) return shim::syscall_ret(r);
-  }
+  return shim::syscall_ret(connect_wait(st, fd, a, len, fl));
 }
 
 GREEN_EXPORT int listen(int fd, int backlog) {

@@ -37,9 +37,12 @@ int try_take(sem_t* s) {
 }
 
 // 0 or an error number. A cancellation point: a request ends the wait
-// (ECANCELED) and cp's end acts on it (cancel.h).
+// (ECANCELED) and cp's end acts on it (cancel.h). A handled signal ends it
+// with EINTR as glibc's futex wait ends (signal(7)): a timed wait always, an
+// untimed one only without SA_RESTART (the kernel restarts it).
 int green_wait(sem_t* s, green::Nanos deadline) {
   green::CancelPoint cp;
+  green::lot::SignalEndsPark eintr(deadline == green::kForever);
   return green::park_until_acquired(s, 0, deadline, shared(s), green::WaitReason::kSemaphore, EAGAIN,
                                    [&] { return green::cancel_requested() ? ECANCELED : try_take(s); });
 }

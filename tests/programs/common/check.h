@@ -10,6 +10,11 @@
  * - FAIL(fmt, ...) prints "FAIL: file:line: message" and counts the failure;
  *   CHECK(cond, fmt, ...) does so when cond is false. Safe from any thread, but a
  *   line printed by a thread lands wherever scheduling puts it.
+ * - FAIL_TIMING(fmt, ...) / CHECK_TIMING(cond, fmt, ...): the same for a check that only a
+ *   busy machine can make fail (an upper bound on a wait, a stall): the line reads
+ *   "FAIL: timing: file:line: message", and difftest.py reruns a run whose FAIL lines are all
+ *   timing lines (up to 2 more times) before it judges it. Lower bounds (woke early) and
+ *   results are never timing checks.
  * - tfail(fmt, ...) records a failure from a thread without printing; tfail_flush()
  *   (main thread) prints the recorded ones as FAIL lines, so stdout order does not
  *   depend on scheduling.
@@ -53,17 +58,26 @@ static inline void check_fail(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	const char *kind = strncmp(file, "timing: ", 8) == 0 ? "timing: " : "";
+	file += strlen(kind);
 	const char *base = strrchr(file, '/');
-	printf("FAIL: %s:%d: %s\n", base ? base + 1 : file, line, msg);
+	printf("FAIL: %s%s:%d: %s\n", kind, base ? base + 1 : file, line, msg);
 	__atomic_fetch_add(&check_failures, 1, __ATOMIC_SEQ_CST);
 }
 
 #define FAIL(...) check_fail(__FILE__, __LINE__, __VA_ARGS__)
+#define FAIL_TIMING(...) check_fail("timing: " __FILE__, __LINE__, __VA_ARGS__)
 
 #define CHECK(cond, ...)                                                       \
 	do {                                                                   \
 		if (!(cond))                                                   \
 			FAIL(__VA_ARGS__);                                     \
+	} while (0)
+
+#define CHECK_TIMING(cond, ...)                                                \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			FAIL_TIMING(__VA_ARGS__);                              \
 	} while (0)
 
 static inline const char *ename(int e)

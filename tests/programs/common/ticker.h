@@ -59,7 +59,7 @@ static inline int ticker_stop(void)
 	long gap_ms = __atomic_load_n(&ticker_max_gap_ns, __ATOMIC_SEQ_CST) / 1000000L;
 	fprintf(stderr, "ticker: longest gap %ld ms\n", gap_ms);
 	if (gap_ms > limit_ms) {
-		FAIL("ticker stalled %ld ms (limit %ld ms): the OS thread blocked", gap_ms, limit_ms);
+		FAIL_TIMING("ticker stalled %ld ms (limit %ld ms): the OS thread blocked", gap_ms, limit_ms);
 		return 1;
 	}
 	printf("ticker: ok\n");
