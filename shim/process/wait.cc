@@ -20,7 +20,10 @@
 //     (interposed below: the tracer's PTRACE_SEIZE/ATTACH/CONT...), and
 //   - a wait for one child (P_PID) whose TracerPid is a thread of ours
 //     (the child made itself our tracee with PTRACE_TRACEME, before this
-//     process ever called ptrace).
+//     process ever called ptrace). The child may do so after the wait
+//     began, so such a wait also wakes to look again after kProbeFirst,
+//     doubling up to kProbeMax (about one /proc read a second on a long
+//     wait); the WNOHANG attempt made then reports a stop already there.
 // The real call, not the pool: a signal must interrupt it as natively
 // (strace's ^C, gdb's SIGINT), and a pool thread takes no signals.
 // A handler without SA_RESTART ends the wait with EINTR, as the kernel's
@@ -53,6 +56,8 @@ namespace {
 
 constexpr green::Nanos kTick = 20 * 1000 * 1000;
 constexpr size_t kMaxPidfds = 64;
+constexpr green::Nanos kProbeFirst = 1000 * 1000;
+constexpr green::Nanos kProbeMax = 1000 * 1000 * 1000;
 std::atomic<bool> g_no_pidfd{false};
 std::atomic<bool> g_tracer{false};  // this process made a ptrace request (not TRACEME)
 
@@ -150,9 +155,9 @@ Target pid_target(pid_t pid, int opts) {
   return {P_ALL, 0, true};
 }
 
-// Parks until one of t's processes may have changed state. 0, -EINTR, or
-// -ENOSYS (no pidfds: offload instead).
-int park_for(const Target& t) {
+// Parks until one of t's processes may have changed state, or for at most
+// probe (0: no limit). 0, -EINTR, or -ENOSYS (no pidfds: offload instead).
+int park_for(const Target& t, green::Nanos probe) {
   PidFds fds;
   if (t.type == P_PIDFD) fds.add(static_cast<int>(t.id), false);
   else if (t.type == P_PID) fds.add(pidfd_open_high(static_cast<pid_t>(t.id)), true);
@@ -160,7 +165,10 @@ int park_for(const Target& t) {
   if (g_no_pidfd.load()) return -ENOSYS;
   bool tick = t.ticks || fds.n == 0;
   green::set_park_restartable(true);
-  int r = green::wait_any(fds.fds, fds.n, tick ? green::now() + kTick : green::kForever);
+  green::Nanos deadline = tick ? green::now() + kTick
+                         : probe ? green::now() + probe
+                                 : green::kForever;
+  int r = green::wait_any(fds.fds, fds.n, deadline);
   return r == -EINTR ? -EINTR : 0;
 }
 
@@ -169,11 +177,13 @@ int park_for(const Target& t) {
 // blocking call, for the offload. Returns what libc would, errno set.
 template <class Attempt, class Block>
 long green_wait(const Target& t, Attempt attempt, Block block) {
+  green::Nanos probe = t.type == P_PID ? kProbeFirst : 0;
   for (;;) {
     long r = attempt();
     if (r != 0) return r;
     if (may_see_ptrace_stop(t)) return block();  // as natively, see the top
-    int p = g_no_pidfd.load() ? -ENOSYS : park_for(t);
+    int p = g_no_pidfd.load() ? -ENOSYS : park_for(t, probe);
+    if (probe) probe = probe * 2 < kProbeMax ? probe * 2 : kProbeMax;
     if (p == -EINTR) return shim::syscall_ret(-EINTR);
     if (p == -ENOSYS) break;
   }
