@@ -59,7 +59,9 @@ constexpr size_t kMaxPidfds = 64;
 constexpr green::Nanos kProbeFirst = 1000 * 1000;
 constexpr green::Nanos kProbeMax = 1000 * 1000 * 1000;
 std::atomic<bool> g_no_pidfd{false};
-std::atomic<bool> g_tracer{false};  // this process made a ptrace request (not TRACEME)
+// The process that made a ptrace request (not TRACEME), 0 if none; a pid so
+// that a fork child, which traces nothing, does not inherit it.
+std::atomic<pid_t> g_tracer{0};
 
 int high_fd_base() {
   rlimit rl{};
@@ -145,7 +147,8 @@ bool traced_by_us(pid_t pid) {
 // May this wait report a ptrace stop (see the top)? Asked only when the
 // child is not ready yet.
 bool may_see_ptrace_stop(const Target& t) {
-  if (g_tracer.load(std::memory_order_relaxed)) return true;
+  pid_t tracer = g_tracer.load(std::memory_order_relaxed);
+  if (tracer != 0 && tracer == getpid()) return true;
   return t.type == P_PID && traced_by_us(static_cast<pid_t>(t.id));
 }
 
@@ -247,6 +250,6 @@ GREEN_EXPORT long ptrace(enum __ptrace_request req, ...) {
   void* addr = va_arg(ap, void*);
   void* data = va_arg(ap, void*);
   va_end(ap);
-  if (req != PTRACE_TRACEME) g_tracer.store(true, std::memory_order_relaxed);
+  if (req != PTRACE_TRACEME) g_tracer.store(getpid(), std::memory_order_relaxed);
   return REAL(ptrace)(req, pid, addr, data);
 }
