@@ -2,11 +2,12 @@
 # install-deps.sh: installs the Debian 12 packages libgreen's build, tests and
 # demo need, when any is missing (apt-get update first). Root or sudo.
 #   required: meson ninja-build g++ pkg-config libuv1-dev catch2 python3
-#   optional: rustc (the Rust differential tests), gnuplot-nox (bench plots)
+#   optional: rustc (the Rust differential tests), gnuplot-nox (bench plots),
+#             strace (the daemon_strace differential test)
 set -euo pipefail
 
 required=(meson ninja-build g++ pkg-config libuv1-dev catch2 python3)
-optional=(rustc gnuplot-nox)
+optional=(rustc gnuplot-nox strace)
 
 missing() {
     for pkg in "$@"; do

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <sched.h>
 #include <unistd.h>
 
 #include "os/check.h"
@@ -67,6 +68,25 @@ static std::string parse_int_var(const char* name, long lo, long hi, const char*
   return "";
 }
 
+// The CPUs this process may run on (its affinity mask), 1..256.
+int auto_hubs() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  int n = CPU_COUNT(&set);
+  return n < 1 ? 1 : n > 256 ? 256 : n;
+}
+
+// GREEN_HUBS: a number, or "auto" for one hub per CPU of the affinity mask.
+static std::string parse_hubs(Config* c) {
+  const char* v = getenv("GREEN_HUBS");
+  if (v && strcmp(v, "auto") == 0) {
+    c->hubs = auto_hubs();
+    return "";
+  }
+  return parse_int_var("GREEN_HUBS", 1, 256, "expected a number of hubs from 1 to 256, or auto", &c->hubs);
+}
+
 static std::string parse_native(Config* c) {
   const char* v = getenv("GREEN_NATIVE");
   if (!v || !*v) return "";
@@ -95,7 +115,7 @@ std::string config_parse(Config* c) {
   *c = Config{};
   std::string err;
   if (!(err = parse_stack_size(c)).empty()) return err;
-  if (!(err = parse_int_var("GREEN_HUBS", 1, 256, "expected a number of hubs from 1 to 256", &c->hubs)).empty()) return err;
+  if (!(err = parse_hubs(c)).empty()) return err;
   if (!(err = parse_int_var("GREEN_MONITOR_MS", 0, 3600000, "expected milliseconds from 0 (off) to 3600000", &c->monitor_ms)).empty()) return err;
   if (!(err = parse_native(c)).empty()) return err;
   if (!(err = parse_inherit(c)).empty()) return err;

@@ -14,7 +14,7 @@ namespace green {
 
 struct Config {
   size_t stack_size = 256 * 1024;   // GREEN_STACK_SIZE, usable bytes, page-rounded
-  int hubs = 1;                     // GREEN_HUBS
+  int hubs = 1;                     // GREEN_HUBS ("auto": auto_hubs())
   int monitor_ms = 0;               // GREEN_MONITOR_MS, 0 = off
   std::vector<std::string> native;  // GREEN_NATIVE: start routines kept native
   bool inherit = true;              // GREEN_INHERIT: children keep LD_PRELOAD
@@ -28,5 +28,8 @@ std::string config_parse(Config* out);
 void config_load();
 
 const Config& config();
+
+// The number of CPUs in this process's affinity mask, from 1 to 256.
+int auto_hubs();
 
 }  // namespace green

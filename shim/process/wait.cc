@@ -10,6 +10,22 @@
 //   stop/continue reports (WUNTRACED, WSTOPPED, WCONTINUED) make no pidfd
 //       readable, so those waits also retry every kTick.
 // Without pidfd_open (ENOSYS) the blocking call is offloaded to the pool.
+//
+// ptrace stops are the exception: a tracer's wait reports a tracee's stop
+// without WUNTRACED, and a stop makes no pidfd readable, so a parked wait
+// would never see it (strace and gdb hung under the preload). A wait that
+// may report one makes the real blocking call on the OS thread, as
+// natively (it blocks the hub; a tracer is a debugger, not a server):
+//   - once the process has made any ptrace request but PTRACE_TRACEME
+//     (interposed below: the tracer's PTRACE_SEIZE/ATTACH/CONT...), and
+//   - a wait for one child (P_PID) whose TracerPid is a thread of ours
+//     (the child made itself our tracee with PTRACE_TRACEME, before this
+//     process ever called ptrace). The child may do so after the wait
+//     began, so such a wait also wakes to look again after kProbeFirst,
+//     doubling up to kProbeMax (about one /proc read a second on a long
+//     wait); the WNOHANG attempt made then reports a stop already there.
+// The real call, not the pool: a signal must interrupt it as natively
+// (strace's ^C, gdb's SIGINT), and a pool thread takes no signals.
 // A handler without SA_RESTART ends the wait with EINTR, as the kernel's
 // wait4 does; with SA_RESTART the wait goes on. WNOHANG calls, native
 // threads and everything before start-up pass straight through.
@@ -24,6 +40,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <cstdarg>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +56,12 @@ namespace {
 
 constexpr green::Nanos kTick = 20 * 1000 * 1000;
 constexpr size_t kMaxPidfds = 64;
+constexpr green::Nanos kProbeFirst = 1000 * 1000;
+constexpr green::Nanos kProbeMax = 1000 * 1000 * 1000;
 std::atomic<bool> g_no_pidfd{false};
+// The process that made a ptrace request (not TRACEME), 0 if none; a pid so
+// that a fork child, which traces nothing, does not inherit it.
+std::atomic<pid_t> g_tracer{0};
 
 int high_fd_base() {
   rlimit rl{};
@@ -104,15 +126,41 @@ struct Target {
   bool ticks;     // retry every kTick
 };
 
+// Is pid traced by one of this process's threads? (/proc/PID/status
+// TracerPid is the tracer's thread id.)
+bool traced_by_us(pid_t pid) {
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t len = REAL(read)(fd, buf, sizeof buf - 1);
+  REAL(close)(fd);
+  buf[len > 0 ? len : 0] = '\0';
+  const char* p = strstr(buf, "\nTracerPid:");
+  if (!p) return false;
+  long tracer = strtol(p + 12, nullptr, 10);
+  if (tracer <= 0) return false;
+  snprintf(path, sizeof path, "/proc/self/task/%ld", tracer);
+  return access(path, F_OK) == 0;
+}
+
+// May this wait report a ptrace stop (see the top)? Asked only when the
+// child is not ready yet.
+bool may_see_ptrace_stop(const Target& t) {
+  pid_t tracer = g_tracer.load(std::memory_order_relaxed);
+  if (tracer != 0 && tracer == getpid()) return true;
+  return t.type == P_PID && traced_by_us(static_cast<pid_t>(t.id));
+}
+
 Target pid_target(pid_t pid, int opts) {
   bool stops = opts & (WUNTRACED | WCONTINUED);
   if (pid > 0) return {P_PID, static_cast<id_t>(pid), stops};
   return {P_ALL, 0, true};
 }
 
-// Parks until one of t's processes may have changed state. 0, -EINTR, or
-// -ENOSYS (no pidfds: offload instead).
-int park_for(const Target& t) {
+// Parks until one of t's processes may have changed state, or for at most
+// probe (0: no limit). 0, -EINTR, or -ENOSYS (no pidfds: offload instead).
+int park_for(const Target& t, green::Nanos probe) {
   PidFds fds;
   if (t.type == P_PIDFD) fds.add(static_cast<int>(t.id), false);
   else if (t.type == P_PID) fds.add(pidfd_open_high(static_cast<pid_t>(t.id)), true);
@@ -120,7 +168,10 @@ int park_for(const Target& t) {
   if (g_no_pidfd.load()) return -ENOSYS;
   bool tick = t.ticks || fds.n == 0;
   green::set_park_restartable(true);
-  int r = green::wait_any(fds.fds, fds.n, tick ? green::now() + kTick : green::kForever);
+  green::Nanos deadline = tick ? green::now() + kTick
+                         : probe ? green::now() + probe
+                                 : green::kForever;
+  int r = green::wait_any(fds.fds, fds.n, deadline);
   return r == -EINTR ? -EINTR : 0;
 }
 
@@ -129,10 +180,13 @@ int park_for(const Target& t) {
 // blocking call, for the offload. Returns what libc would, errno set.
 template <class Attempt, class Block>
 long green_wait(const Target& t, Attempt attempt, Block block) {
+  green::Nanos probe = t.type == P_PID ? kProbeFirst : 0;
   for (;;) {
     long r = attempt();
     if (r != 0) return r;
-    int p = g_no_pidfd.load() ? -ENOSYS : park_for(t);
+    if (may_see_ptrace_stop(t)) return block();  // as natively, see the top
+    int p = g_no_pidfd.load() ? -ENOSYS : park_for(t, probe);
+    if (probe) probe = probe * 2 < kProbeMax ? probe * 2 : kProbeMax;
     if (p == -EINTR) return shim::syscall_ret(-EINTR);
     if (p == -ENOSYS) break;
   }
@@ -185,4 +239,17 @@ GREEN_EXPORT int waitid(idtype_t type, id_t id, siginfo_t* info, int opts) {
   };
   long r = green_wait(t, attempt, [&] { return static_cast<long>(REAL(waitid)(type, id, info, opts)); });
   return r > 0 ? 0 : static_cast<int>(r);
+}
+
+// Only notes that this process traces (see the top) and calls libc's
+// ptrace with the three arguments glibc's own reads.
+GREEN_EXPORT long ptrace(enum __ptrace_request req, ...) {
+  va_list ap;
+  va_start(ap, req);
+  pid_t pid = va_arg(ap, pid_t);
+  void* addr = va_arg(ap, void*);
+  void* data = va_arg(ap, void*);
+  va_end(ap);
+  if (req != PTRACE_TRACEME) g_tracer.store(getpid(), std::memory_order_relaxed);
+  return REAL(ptrace)(req, pid, addr, data);
 }

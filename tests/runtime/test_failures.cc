@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <sched.h>
 #include <cstdlib>
 
 #include "config/config.h"
@@ -50,6 +51,8 @@ TEST_CASE("invalid GREEN_* settings are rejected naming the variable and what is
       {"GREEN_STACK_SIZE", "12x", "from 16K to 1G"},
       {"GREEN_STACK_SIZE", "1K", "from 16K to 1G"},
       {"GREEN_HUBS", "0", "from 1 to 256"},
+      {"GREEN_HUBS", "257", "or auto"},
+      {"GREEN_HUBS", "Auto", "or auto"},
       {"GREEN_MONITOR_MS", "-5", "0 (off)"},
       {"GREEN_INHERIT", "yes", "0 or 1"},
       {"GREEN_INHERIT", "2", "0 or 1"},
@@ -81,4 +84,35 @@ TEST_CASE("valid GREEN_* settings are parsed", "[runtime][config]") {
   CHECK(cfg.hubs == 2);
   REQUIRE(cfg.native.size() == 2);
   CHECK(cfg.native[1] == "log_main");
+}
+
+TEST_CASE("GREEN_HUBS=auto is the CPUs of the affinity mask, the default stays 1",
+          "[runtime][config]") {
+  green::Config cfg;
+  unsetenv("GREEN_HUBS");
+  CHECK(green::config_parse(&cfg).empty());
+  CHECK(cfg.hubs == 1);
+
+  cpu_set_t saved;
+  REQUIRE(sched_getaffinity(0, sizeof saved, &saved) == 0);
+  int first = -1;
+  for (int i = 0; i < CPU_SETSIZE && first < 0; i++)
+    if (CPU_ISSET(i, &saved)) first = i;
+  REQUIRE(first >= 0);
+
+  setenv("GREEN_HUBS", "auto", 1);
+  CHECK(green::config_parse(&cfg).empty());
+  CHECK(cfg.hubs == CPU_COUNT(&saved));
+  CHECK(cfg.hubs == green::auto_hubs());
+
+  // one CPU in the mask: one hub
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  CHECK(green::config_parse(&cfg).empty());
+  int hubs_on_one = cfg.hubs;
+  REQUIRE(sched_setaffinity(0, sizeof saved, &saved) == 0);
+  unsetenv("GREEN_HUBS");
+  CHECK(hubs_on_one == 1);
 }
