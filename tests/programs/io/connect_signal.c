@@ -7,36 +7,20 @@
  * SO_SNDTIMEO it fails with EINTR either way; a timeout alone ends it with
  * EINPROGRESS.
  */
-#include "../common/check.h"
-#include "../common/clock.h"
-#include "../common/net.h"
-#include "../common/ticker.h"
+#include "check.h"
+#include "sigcount.h"
+#include "clock.h"
+#include "net.h"
+#include "ticker.h"
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 
-static volatile sig_atomic_t handled;
 static pthread_t connector;
 static int listener;
 static struct sockaddr_in addr;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	handled++;
-}
-
-static void install(int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_usr1;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
-}
 
 struct kick {
 	int accept_after; /* accept one queued connection after the signal */
@@ -58,8 +42,8 @@ static void *kicker(void *arg)
 /* Returns the socket (connected or not); prints the outcome. */
 static int attempt(const char *label, int restart, long sndtimeo_ms, int signal, int accept_after)
 {
-	install(restart ? SA_RESTART : 0);
-	handled = 0;
+	sigcount_install(SIGUSR1, restart ? SA_RESTART : 0);
+	sigcount_handled = 0;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (sndtimeo_ms) {
 		struct timeval tv = { sndtimeo_ms / 1000, (sndtimeo_ms % 1000) * 1000 };
@@ -78,7 +62,7 @@ static int attempt(const char *label, int restart, long sndtimeo_ms, int signal,
 	if (signal)
 		pthread_join(t, NULL);
 	report(label, rc, e);
-	printf("%s: handler ran: %s\n", label, handled ? "yes" : "no");
+	printf("%s: handler ran: %s\n", label, sigcount_handled ? "yes" : "no");
 	fprintf(stderr, "%s: %ld ms\n", label, ms);
 	CHECK(ms >= 150, "%s: returned after %ld ms, before the signal or timeout", label, ms);
 	if (k.accepted >= 0)

@@ -4,10 +4,10 @@
  * Each case sets errno = 1234, makes a call that must wait for a helper thread
  * (about 50 ms), and prints the result and errno afterwards.
  */
-#include "../common/check.h"
-#include "../common/clock.h"
-#include "../common/net.h"
-#include "../common/ticker.h"
+#include "check.h"
+#include "clock.h"
+#include "net.h"
+#include "ticker.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -2,8 +2,8 @@
  * of file (0), natively; once a writer has come and gone, too. With a writer
  * present and nothing written, read() fails with EAGAIN. (fifo(7), pipe(7))
  */
-#include "../common/check.h"
-#include "../common/ticker.h"
+#include "check.h"
+#include "ticker.h"
 
 #include <fcntl.h>
 #include <poll.h>

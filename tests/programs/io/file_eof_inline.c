@@ -3,7 +3,7 @@
  * libgreen a short read at EOF must return inline too, not go to libuv's pool
  * (which would start its threads, visible in /proc/self/task).
  */
-#include "../common/check.h"
+#include "check.h"
 
 #include <dirent.h>
 #include <fcntl.h>

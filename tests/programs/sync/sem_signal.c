@@ -5,9 +5,10 @@
  * later), while the timed ones (an absolute-timeout futex wait, restart block)
  * still fail with EINTR. The semaphore is untouched either way.
  */
-#include "../common/check.h"
-#include "../common/clock.h"
-#include "../common/ticker.h"
+#include "check.h"
+#include "sigcount.h"
+#include "clock.h"
+#include "ticker.h"
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -16,23 +17,6 @@
 #include <time.h>
 
 static sem_t sem;
-static volatile sig_atomic_t handled;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	handled++;
-}
-
-static void install(int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_usr1;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
-}
 
 static pthread_t waiter_thread;
 
@@ -65,8 +49,8 @@ static const char *names[] = { "sem_wait", "sem_timedwait", "sem_clockwait" };
 
 static void one(int kind, int flags, const char *how)
 {
-	install(flags);
-	handled = 0;
+	sigcount_install(SIGUSR1, flags);
+	sigcount_handled = 0;
 	pthread_t k;
 	pthread_create(&k, NULL, kicker, NULL);
 	long t0 = now_ns();
@@ -83,7 +67,7 @@ static void one(int kind, int flags, const char *how)
 		CHECK(rc == 0, "%s: expected the restarted wait to take the post", label);
 	else
 		CHECK(rc == -1 && e == EINTR, "%s: expected -1 EINTR", label);
-	printf("%s: handler ran: %s\n", label, handled ? "yes" : "no");
+	printf("%s: handler ran: %s\n", label, sigcount_handled ? "yes" : "no");
 	CHECK(ms < 4000, "%s: returned after %ld ms", label, ms);
 	/* the semaphore is intact: the post is there unless the wait took it */
 	if (!restarted)
@@ -118,12 +102,8 @@ int main(void)
 	}
 	/* SIGALRM from the kernel's timer, to the process: the main thread waits */
 	for (int r = 0; r < 2; r++) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_usr1;
-		sa.sa_flags = r ? SA_RESTART : 0;
-		sigaction(SIGALRM, &sa, NULL);
-		handled = 0;
+		sigcount_install(SIGALRM, r ? SA_RESTART : 0);
+		sigcount_handled = 0;
 		struct itimerval it = { { 0, 0 }, { 0, 200000 } };
 		setitimer(ITIMER_REAL, &it, NULL);
 		errno = 0;
@@ -135,7 +115,7 @@ int main(void)
 			 r ? "SA_RESTART" : "plain");
 		report(label, rc, e);
 		CHECK(rc == -1 && e == EINTR, "%s: expected -1 EINTR", label);
-		printf("%s: handler ran: %s\n", label, handled ? "yes" : "no");
+		printf("%s: handler ran: %s\n", label, sigcount_handled ? "yes" : "no");
 	}
 	check_init(30);
 	sem_destroy(&sem);
