@@ -23,6 +23,8 @@ static void* lookup(const char* name, const char* version) {
 #define GREEN_SYM(name, ret, params) GREEN_SYM_V(name, ret, params, nullptr)
 #include "shim/interpose.def"
 
+void* optional_sym(const char* name) { return dlsym(RTLD_DEFAULT, name); }
+
 void resolve_all() {
 #define GREEN_SYM(name, ret, params) resolve_##name();
 #include "shim/interpose.def"
