@@ -84,7 +84,7 @@ run_root() {
         meson setup build -Dswitch=asm >build-setup.log 2>&1 || { echo "result: meson setup FAILED"; tail -20 build-setup.log; exit 1; }
         ninja -C build -j2 >build-ninja.log 2>&1 || { echo "result: build FAILED"; grep -E "error|FAILED" build-ninja.log | head -20; exit 1; }
         meson test -C build --num-processes 2 --print-errorlogs >build-test.log 2>&1; rc=$?
-        grep -E "^ *[0-9]+/[0-9]+ " build-test.log | grep -vE " OK |EXPECTEDFAIL| SKIP " || true
+        grep -E "^ *[0-9]+/[0-9]+ " build-test.log | grep -vE " OK |EXPECTEDFAIL| SKIP " | awk "!seen[\$0]++" || true
         echo "result: $(grep -E "^(Ok|Fail|Expected Fail|Unexpected Pass|Skipped|Timeout): " build-test.log | tr -s " " | paste -sd, -)"
         exit $rc
     ' 2>&1 | sed "s/^/[$suite] /" || status=1

@@ -167,7 +167,7 @@ int hub_loop_init(Hub* h) {
 }
 
 static Hub* hub_create() {
-  tcb_init();
+  if (const char* missing = tcb_init()) fatal("libgreen: this glibc lacks %s: no green thread can start", missing);
   auto h = new Hub;
   GREEN_CHECK(hub_loop_init(h) == 0, "uv_loop_init");
   GREEN_CHECK(h->timers.init(h->loop) == 0, "timerfd");
