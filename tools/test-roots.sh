@@ -42,6 +42,10 @@ mount_root() {
     mkdir -p "$r/proc" "$r/dev/pts"
     mount -t proc proc "$r/proc" && mounted+=("$r/proc")
     mount -t devpts -o newinstance,ptmxmode=0666 devpts "$r/dev/pts" && mounted+=("$r/dev/pts")
+    # sem_open needs /dev/shm; getaddrinfo("localhost") needs /etc/hosts
+    mkdir -p "$r/dev/shm"
+    mount -t tmpfs -o mode=1777 tmpfs "$r/dev/shm" && mounted+=("$r/dev/shm")
+    [ -f "$r/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n' >"$r/etc/hosts"
 }
 
 make_root() {
