@@ -54,6 +54,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__GLIBC__) && !__GLIBC_PREREQ(2, 32)
+#define strerrorname_np(e) strerror(e) /* glibc 2.32+ */
+#endif
+
 enum { ST_FREE, ST_WAIT_RETRY, ST_CONNECTING, ST_HANDSHAKE, ST_IDLE, ST_BUSY, ST_DEAD };
 enum { PH_CONNECT, PH_SETTLE, PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_DONE };
 enum { E_CONNECT, E_HANDSHAKE_TIMEOUT, E_RESET, E_EOF, E_MISMATCH, E_MSG_TIMEOUT, E_HTTP, E_COUNT };

@@ -4,7 +4,11 @@
 // runs), then the real libc functions, the pthread layer's hooks into the
 // scheduler, the calling thread adopted as green thread 1 of hub 0, the
 // other hubs (GREEN_HUBS > 1) and the watchdog (GREEN_MONITOR_MS).
+#include <gnu/libc-version.h>
+
 #include "config/config.h"
+#include "os/check.h"
+#include "tls/tcb.h"
 #include "glibc/real.h"
 #include "green.h"
 #include "sched/hub.h"
@@ -17,6 +21,15 @@ namespace green {
 void start() {
   config_load();
   real::resolve_all();
+  // A glibc without a fact libgreen's threads need (tls_layout.h): one line,
+  // then no hub ever exists and every interposer passes through
+  // (intercepting() is false everywhere): the program runs natively.
+  if (const char* missing = tcb_init()) {
+    report("libgreen: glibc %s lacks %s; green threads are off, the program runs with "
+           "native threads",
+           gnu_get_libc_version(), missing);
+    return;
+  }
   set_exit_hook(on_green_exit);
   signal_state_init();
   adopt_current_thread();

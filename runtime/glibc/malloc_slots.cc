@@ -1,6 +1,7 @@
 // malloc_slots.cc: the probe of malloc_slots.h.
 #include "glibc/malloc_slots.h"
 
+#include <dlfcn.h>
 #include <gnu/libc-version.h>
 
 #include <cstdint>
@@ -33,8 +34,20 @@ __attribute__((noinline)) uintptr_t malloc_as(char* tp, char* real) {
 // malloc/free exactly two slots changed: the cache (glibc 2.30+ layout:
 // uint16_t counts[64], then the bin heads, the freed chunk in bin 0) and
 // the arena. The probe's cache and arena stay allocated (once).
+// Whether the program's malloc is glibc's: another malloc (jemalloc in
+// redis-server, tcmalloc) keeps its thread caches in its own TLS, which each
+// green thread's block has anyway; glibc's cache and arena slots are unused.
+static bool malloc_is_glibc() {
+  Dl_info m{}, c{};
+  void* fn = dlsym(RTLD_DEFAULT, "malloc");
+  if (!fn || !dladdr(fn, &m) || !dladdr(reinterpret_cast<void*>(&gnu_get_libc_version), &c))
+    return true;
+  return m.dli_fbase == c.dli_fbase;
+}
+
 void probe_malloc_slots(char* (*make_block)(char* hi)) {
   TlsLayout& l = g_tls_layout;
+  if (!malloc_is_glibc()) return;  // the slots stay -1: nothing to share
   // A block, of either TLS variant: the static TLS, the descriptor, and
   // the thread pointer's alignment.
   size_t size = l.static_size + l.desc_size + l.static_align;

@@ -44,6 +44,10 @@ namespace real {
   }
 #include "shim/interpose.def"
 
+// The C library's definition of name, or nullptr when this glibc has none
+// (e.g. _Fork before 2.34, __libc_single_threaded before 2.32).
+void* optional_sym(const char* name);
+
 // Resolves every pointer now (called by the constructor).
 void resolve_all();
 

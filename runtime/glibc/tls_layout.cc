@@ -19,13 +19,12 @@ constinit TlsLayout g_tls_layout;
 
 namespace {
 
+const char* g_missing = nullptr;  // the first fact this glibc does not export
+
 template <class T>
 T lookup(const char* name) {
   void* p = dlsym(RTLD_DEFAULT, name);
-  if (!p)
-    fatal("libgreen: this C library lacks %s (glibc 2.35 or later is needed for green "
-          "threads with their own TLS)",
-          name);
+  if (!p && !g_missing) g_missing = name;
   return reinterpret_cast<T>(p);
 }
 
@@ -52,21 +51,32 @@ void learn_libc_block() {
 
 }  // namespace
 
-void tls_layout_init() {
+const char* tls_layout_init() {
+  static bool done = false;
+  static const char* missing = nullptr;
+  if (done) return missing;
+  done = true;
   TlsLayout& l = g_tls_layout;
   auto info = lookup<void (*)(size_t*, size_t*)>("_dl_get_tls_static_info");
-  info(&l.static_size, &l.static_align);
   l.allocate_tls = lookup<void* (*)(void*)>("_dl_allocate_tls");
   l.deallocate_tls = lookup<void (*)(void*, bool)>("_dl_deallocate_tls");
   l.ctype_init = lookup<void (*)()>("__ctype_init");
-  l.desc_size = *lookup<const uint32_t*>("_thread_db_sizeof_pthread");
-  l.tid_offset = lookup<const uint32_t*>("_thread_db_pthread_tid")[2];
-  l.list_offset = lookup<const uint32_t*>("_thread_db_pthread_list")[2];
-  l.rseq_offset = *lookup<const ptrdiff_t*>("__rseq_offset");
-  l.rseq = *lookup<const unsigned int*>("__rseq_size") != 0;
+  auto desc_size = lookup<const uint32_t*>("_thread_db_sizeof_pthread");
+  auto tid = lookup<const uint32_t*>("_thread_db_pthread_tid");
+  auto list = lookup<const uint32_t*>("_thread_db_pthread_list");
+  auto rseq_offset = lookup<const ptrdiff_t*>("__rseq_offset");  // glibc 2.35+
+  auto rseq_size = lookup<const unsigned int*>("__rseq_size");
+  if (g_missing) return missing = g_missing;
+  info(&l.static_size, &l.static_align);
+  l.desc_size = *desc_size;
+  l.tid_offset = tid[2];
+  l.list_offset = list[2];
+  l.rseq_offset = *rseq_offset;
+  l.rseq = *rseq_size != 0;
   if (l.static_align < 16) l.static_align = 16;
   learn_libc_block();
-  GREEN_CHECK(l.libc_size != 0, "libc's TLS block not found");
+  if (l.libc_size == 0) return missing = "libc's PT_TLS block";
+  return nullptr;
 }
 
 }  // namespace green

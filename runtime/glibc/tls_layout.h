@@ -42,8 +42,10 @@ extern TlsLayout g_tls_layout;
 inline const TlsLayout& tls_layout() { return g_tls_layout; }
 
 // Learns all of TlsLayout but the malloc slots. Once (tcb_init), after
-// tp_init().
-void tls_layout_init();
+// tp_init(); later calls return the first call's result. nullptr, or the
+// name of the first fact this glibc lacks (e.g. __rseq_offset before
+// 2.35): libgreen then stays off (start.cc).
+const char* tls_layout_init();
 
 // glibc's DTV: entry -1 counts the entries, entry 0 is the generation,
 // entry i the block of module i: a static one inside the thread's block, a

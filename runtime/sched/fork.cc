@@ -5,11 +5,10 @@
 //
 // Kernel objects the hub shares with the parent after fork are re-made, never
 // touched: an epoll_ctl on the parent's epoll instance or a timerfd_settime
-// on its timerfd would change the parent's loop. uv_loop_fork() gives libuv
-// a new epoll backend and async eventfd; the hub's own epoll (netpoll) and
-// timerfd are re-created and dup3'd over their old numbers, so the uv_poll_t
-// handles watching them stay valid (uv_loop_fork re-registers every watcher
-// by number in the new backend).
+// on its timerfd would change the parent's loop. The hub gets a fresh libuv
+// loop (fresh_loop below); the hub's own epoll (netpoll) and timerfd are
+// re-created and dup3'd over their old numbers, and the timerfd's uv_poll_t
+// is re-made on the new loop.
 //
 // glibc's fork gave the child's thread id to the descriptor it ran on, the
 // calling green thread's own (tcb.h); the OS thread's gets it too.
@@ -24,7 +23,7 @@
 //
 // Locks held at fork by green threads that are gone stay held, as natively.
 //
-// Rejected: a new Hub and loop in the child. Every Green, the shim's
+// Rejected: a new Hub in the child. Every Green, the shim's
 // per-thread data and t_hub name the hub; re-making its parts in place keeps
 // them valid.
 #include <uv.h>
@@ -32,29 +31,33 @@
 #include <atomic>
 
 #include "os/check.h"
+#include "os/sys.h"
 #include "sched/hub.h"
 #include "sched/netpoll_hub.h"
 #include "sched/passthrough.h"
+#include "signal/signal_delivery.h"
 #include "tls/tcb.h"
 
 namespace green {
 
 namespace {
 
-void reset_async(uv_handle_t* handle, void*) {
-  if (handle->type == UV_ASYNC) reinterpret_cast<uv_async_t*>(handle)->pending = 0;
-}
-
-// A send in flight at fork (another thread between its two steps) leaves
-// `pending` set with no eventfd write behind it in our copy: every later
-// uv_async_send would then be skipped. The pool's completed-work queue and
-// its mutex (maybe held by a pool thread at fork) belong to the parent.
-void reset_loop(uv_loop_t* loop) {
-  GREEN_CHECK(uv_loop_fork(loop) == 0, "uv_loop_fork");
-  uv_walk(loop, reset_async, nullptr);
-  loop->wq_async.pending = 0;
-  loop->wq[0] = loop->wq[1] = &loop->wq;
-  GREEN_CHECK(uv_mutex_init(&loop->wq_mutex) == 0, "uv_mutex_init");
+// The child's hub moves to a fresh loop, made with libuv's public API only.
+// The parent's loop in our memory is abandoned, never run or closed: its
+// handles' async `pending` flags (a uv_async_send in flight on another
+// thread at fork), the pool's completed-work queue and its mutex (maybe held
+// by a pool thread at fork) are libuv's private state, and uv_loop_fork
+// keeps them (libuv 1.40-1.50). Its backend epoll, shared with the parent,
+// is closed (our reference only, never epoll_ctl'd); its async eventfd (and
+// io_uring rings, libuv 1.45+) cannot be named through the public API and
+// stay open, close-on-exec, in the child. Handles are re-made on the new
+// loop in place: the old loop's queues that link them are never walked.
+void fresh_loop(Hub* h) {
+  uv_loop_t* old = h->loop;
+  int backend = uv_backend_fd(old);
+  if (backend >= 0) sys::close(backend);
+  GREEN_CHECK(hub_loop_init(h) == 0, "uv_loop_init in a forked child");
+  GREEN_CHECK(signal_hub_init(h) == 0, "uv_async_init in a forked child");
 }
 
 void drop_other_greens(Hub* h, Green* keep) {
@@ -87,10 +90,10 @@ void after_fork_child() {
   if (!h) return;
   PassThrough pt;
   tcb_after_fork(h, keep);
-  reset_loop(&h->loop);
+  fresh_loop(h);
   drop_other_greens(h, keep);
   drop_signals(h, keep);
-  GREEN_CHECK(h->timers.fork_child() == 0, "timerfd in a forked child");
+  GREEN_CHECK(h->timers.fork_child(h->loop) == 0, "timerfd in a forked child");
   GREEN_CHECK(netpoll_fork_child(h) == 0, "epoll in a forked child");
 }
 

@@ -143,7 +143,7 @@ constexpr int kBatchesPerPoll = 16;
       continue;
     }
     if (deadlocked(h)) report_deadlock(h);
-    netpoll_wait(h, uv_backend_timeout(&h->loop));
+    netpoll_wait(h, uv_backend_timeout(h->loop));
     batches = 0;
   }
 }
@@ -156,14 +156,21 @@ void hub_entry(void* arg) {
   hub_loop(h);
 }
 
-static Hub* hub_create() {
-  tcb_init();
-  auto h = new Hub;
-  GREEN_CHECK(uv_loop_init(&h->loop) == 0, "uv_loop_init");
-  h->loop.data = h;
-  GREEN_CHECK(uv_async_init(&h->loop, &h->inbox_async, on_inbox) == 0, "uv_async_init");
+int hub_loop_init(Hub* h) {
+  h->loop = new uv_loop_t;
+  int rc = uv_loop_init(h->loop);
+  if (rc != 0) return rc;
+  h->loop->data = h;
+  rc = uv_async_init(h->loop, &h->inbox_async, on_inbox);
   h->inbox_async.data = h;
-  GREEN_CHECK(h->timers.init(&h->loop) == 0, "timerfd");
+  return rc;
+}
+
+static Hub* hub_create() {
+  if (const char* missing = tcb_init()) fatal("libgreen: this glibc lacks %s: no green thread can start", missing);
+  auto h = new Hub;
+  GREEN_CHECK(hub_loop_init(h) == 0, "uv_loop_init");
+  GREEN_CHECK(h->timers.init(h->loop) == 0, "timerfd");
   GREEN_CHECK(netpoll_init(h) == 0, "epoll");
   GREEN_CHECK(signal_hub_init(h) == 0, "uv_async_init");
   SpinGuard lock(g_registry_lock);

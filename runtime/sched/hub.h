@@ -37,7 +37,7 @@ class Inbox {
 };
 
 struct Hub {
-  uv_loop_t loop;
+  uv_loop_t* loop = nullptr;     // a forked child gets a fresh one (fork.cc)
   int index = 0;                  // position in the process's hub list
   unsigned long os_thread = 0;    // pthread_t of the OS thread running it
   Context ctx;                    // the scheduler's own context
@@ -139,6 +139,10 @@ void on_inbox(uv_async_t* a);
 // The loop, and the hub context's entry (it first finishes the adopted
 // thread's switch out).
 [[noreturn]] void hub_loop(Hub* h);
+
+// Makes h->loop (a new uv_loop_t) with the inbox's uv_async_t: 0 or a libuv
+// error. The timer and signal handles are the callers'.
+int hub_loop_init(Hub* h);
 void hub_entry(void* arg);
 // Process-wide counts (any thread): ids of new green threads, live green
 // threads (returns the new count; the last one ending exits the process),

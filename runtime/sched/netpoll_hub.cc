@@ -21,7 +21,7 @@ static int watch_libuv(Hub* h) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr;
-  return epoll_ctl(h->epfd, EPOLL_CTL_ADD, uv_backend_fd(&h->loop), &ev) == 0 ? 0 : -errno;
+  return epoll_ctl(h->epfd, EPOLL_CTL_ADD, uv_backend_fd(h->loop), &ev) == 0 ? 0 : -errno;
 }
 
 int netpoll_init(Hub* h) {
@@ -39,12 +39,12 @@ void netpoll_wait(Hub* h, int timeout_ms) {
     if (w) netpoll_dispatch(w, evs[i].events);
     else loop_ready = true;
   }
-  if (loop_ready || n == 0) uv_run(&h->loop, UV_RUN_NOWAIT);
+  if (loop_ready || n == 0) uv_run(h->loop, UV_RUN_NOWAIT);
 }
 
 // The parent's epoll instance is shared after fork: the child closes its
 // reference by putting a new instance over the number, never epoll_ctl's it.
-// libuv's backend is new too (uv_loop_fork), so it is watched afresh.
+// The loop is new too (fork.cc), so its backend is watched afresh.
 int netpoll_reopen(Hub* h) {
   int fd = epoll_create1(EPOLL_CLOEXEC);
   if (fd < 0) return -errno;

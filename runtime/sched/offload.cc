@@ -43,11 +43,11 @@ static void after_pool(uv_work_t* w, int) {
 std::atomic<bool> g_pool_started{false};
 
 static int queue_work(Hub* h, OffloadReq* r) {
-  if (g_pool_started.load(std::memory_order_relaxed)) return uv_queue_work(&h->loop, &r->work, run_on_pool, after_pool);
+  if (g_pool_started.load(std::memory_order_relaxed)) return uv_queue_work(h->loop, &r->work, run_on_pool, after_pool);
   sigset_t all, old;
   sigfillset(&all);
   REAL(pthread_sigmask)(SIG_SETMASK, &all, &old);
-  int rc = uv_queue_work(&h->loop, &r->work, run_on_pool, after_pool);
+  int rc = uv_queue_work(h->loop, &r->work, run_on_pool, after_pool);
   REAL(pthread_sigmask)(SIG_SETMASK, &old, nullptr);
   g_pool_started.store(true, std::memory_order_relaxed);
   return rc;

@@ -29,7 +29,7 @@ int Timers::init(uv_loop_t* loop) {
   return uv_poll_start(&poll_, UV_READABLE, on_timerfd);
 }
 
-int Timers::fork_child() {
+int Timers::fork_child(uv_loop_t* loop) {
   int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) return -errno;
   int rc = sys::dup3(fd, tfd_, O_CLOEXEC);
@@ -37,7 +37,11 @@ int Timers::fork_child() {
   if (rc > 0) rc = 0;
   heap_.clear();
   armed_at_ = kForever;
-  return rc;
+  if (rc != 0) return rc;
+  rc = uv_poll_init(loop, &poll_, tfd_);  // the old loop's poll_ is abandoned with it
+  if (rc != 0) return rc;
+  poll_.data = this;
+  return uv_poll_start(&poll_, UV_READABLE, on_timerfd);
 }
 
 void Timers::add(TimerNode* t) {

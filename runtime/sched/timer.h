@@ -46,7 +46,7 @@ class Timers {
   void remove(TimerNode* t);  // no-op when not armed
   // In a forked child: a timerfd of our own over the same number (the
   // parent's is shared) and no deadlines (their owners did not survive).
-  int fork_child();           // 0 or -errno
+  int fork_child(uv_loop_t* loop);  // 0 or -errno; watched by the child's new loop
   bool empty() const { return heap_.empty(); }
   size_t size() const { return heap_.size(); }
 

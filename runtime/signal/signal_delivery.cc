@@ -84,7 +84,7 @@ static void on_signal_async(uv_async_t* a) {
 }
 
 int signal_hub_init(Hub* h) {
-  int rc = uv_async_init(&h->loop, &h->signal_async, on_signal_async);
+  int rc = uv_async_init(h->loop, &h->signal_async, on_signal_async);
   h->signal_async.data = h;
   return rc;
 }

@@ -6,6 +6,7 @@
 // PosixThread, because glibc keeps them per OS thread, which all green
 // threads of a hub share. Destructors run at green-thread exit, as
 // pthread_key_create(3) describes: up to PTHREAD_DESTRUCTOR_ITERATIONS rounds.
+#include <climits>
 #include <atomic>
 
 #include "glibc/real.h"

@@ -146,15 +146,17 @@ char* probe_block(char* hi) {
 
 }  // namespace
 
-void tcb_init() {
+const char* tcb_init() {
   static std::atomic<bool> done{false};
-  if (done.exchange(true)) return;
+  static const char* missing = nullptr;
+  if (done.exchange(true)) return missing;
   PassThrough pt;
   tp_init();
-  tls_layout_init();
+  if ((missing = tls_layout_init())) return missing;
   g_hub_offset = reinterpret_cast<char*>(&t_hub) - tp_get();
   g_reserve.store(initial_reserve(), std::memory_order_relaxed);
   probe_malloc_slots(probe_block);
+  return nullptr;
 }
 
 int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {

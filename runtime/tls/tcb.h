@@ -15,7 +15,8 @@ namespace green {
 
 // Learns glibc's layout and entry points; fatal, naming what is missing,
 // when this libc lacks them. Idempotent; first call on an adopted thread.
-void tcb_init();
+// nullptr, or what glibc lacks (tls_layout_init): no green thread may start.
+const char* tcb_init();
 
 // Carves g's control block and static TLS from the top of its stack
 // [stack_lo, stack_hi), every module's TLS initialised from its image as for

@@ -106,8 +106,13 @@ int run_shell(const char* line) {
 
 }  // namespace
 
+// _Fork is glibc 2.34+. Before, vfork is fork: the atfork handlers run (ours
+// re-makes the hub in the child), which a vfork child natively skips.
 GREEN_EXPORT pid_t vfork(void) {
-  pid_t pid = _Fork();
+  using fork_fn = pid_t (*)();
+  static auto raw_fork = reinterpret_cast<fork_fn>(real::optional_sym("_Fork"));
+  if (!raw_fork) return fork();
+  pid_t pid = raw_fork();
   if (pid == 0) green::process_after_fork_child();
   return pid;
 }

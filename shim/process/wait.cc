@@ -33,6 +33,10 @@
 // pidfds are moved above the program's fd numbers (as netpoll's private
 // dups), so the program's next fds are numbered as natively.
 #include <dirent.h>
+#include <sys/wait.h>
+#if !__GLIBC_PREREQ(2, 32)
+#define P_PIDFD static_cast<idtype_t>(3)  // Linux 5.4; glibc 2.32+ names it
+#endif
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>

@@ -5,7 +5,6 @@
 //
 // Threads stay native when created off a green thread (libuv's pool, a
 // native thread) or when their start routine is named in GREEN_NATIVE.
-#include <sys/single_threaded.h>
 #include <dlfcn.h>
 #include <time.h>
 
@@ -90,7 +89,11 @@ void inherit_from_creator(green::Green* g, void* creator) {
 // it again; libstdc++ and others skip atomics and synchronisation while it is
 // set (std::stop_token's callback hand-off, shared_ptr counts). A green
 // thread is a thread: the first spawn clears it as natively.
-static void note_multi_threaded() { __libc_single_threaded = 0; }
+// glibc 2.32+ only; before, there is no such flag to clear.
+static void note_multi_threaded() {
+  static auto flag = static_cast<char*>(real::optional_sym("__libc_single_threaded"));
+  if (flag) *flag = 0;
+}
 
 GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
   if (green::config().native.size() && named_native(fn)) return create_native(t, attr, fn, arg);

@@ -1,5 +1,5 @@
 // The C++ exception state (__cxa_get_globals) is per green thread.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <exception>
 #include <stdexcept>

@@ -4,7 +4,7 @@
 // The table and the epoch are process-wide: each test uses numbers it has
 // just made (and forgotten, so their entries start clear) and checks only
 // entries of those numbers.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <fcntl.h>
 #include <sys/eventfd.h>

@@ -1,5 +1,5 @@
 // wait_fd and FdRef: readiness, timeouts, close while waiting.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <sys/socket.h>
 

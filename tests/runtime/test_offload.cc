@@ -1,5 +1,5 @@
 // offload(): blocking calls on the pool while green threads keep running.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <atomic>
 

@@ -1,6 +1,6 @@
 // The green-owner table (sync/owner.h): records keyed by a mutex's address,
 // and owner_drop_all when a green thread ends.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <algorithm>
 #include <memory>

@@ -1,7 +1,7 @@
 // The parking lot (sync/parking_lot.h): exactly one wake per park when an
 // unparker races the waiter's own timeout, the still_blocked check, oldest
 // first and the futex bits, interrupt().
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <atomic>
 #include <climits>

@@ -1,5 +1,5 @@
 // Green threads: spawn, join, detach, park/wake, per-thread errno, stacks.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <sys/eventfd.h>
 #include <sys/resource.h>

@@ -1,5 +1,5 @@
 // Nanosecond sleeps on the hub's deadline heap.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,6 +1,6 @@
 // thread_local variables are per green thread (runtime/tcb.cc): values and
 // addresses.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <atomic>
 #include <cerrno>

@@ -6,7 +6,7 @@
 // description epoch (io/fd_state.h, INV-DESC): a test that changes them with
 // fcntl or setsockopt directly calls green::desc_changed() after, as the
 // shim does for programs.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

@@ -40,6 +40,7 @@
 #endif
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -79,6 +80,63 @@ static inline void check_fail(const char *file, int line, const char *fmt, ...)
 		if (!(cond))                                                   \
 			FAIL_TIMING(__VA_ARGS__);                              \
 	} while (0)
+
+#if defined(__GLIBC__) && !__GLIBC_PREREQ(2, 32)
+/* strerrorname_np is glibc 2.32+: the names the tests print. */
+static inline const char *strerrorname_np(int e)
+{
+	switch (e) {
+#define E_(x) case x: return #x;
+	E_(EPERM) E_(ENOENT) E_(ESRCH) E_(EINTR) E_(EIO) E_(ENXIO) E_(E2BIG)
+	E_(ENOEXEC) E_(EBADF) E_(ECHILD) E_(EAGAIN) E_(ENOMEM) E_(EACCES)
+	E_(EFAULT) E_(EBUSY) E_(EEXIST) E_(EXDEV) E_(ENODEV) E_(ENOTDIR)
+	E_(EISDIR) E_(EINVAL) E_(ENFILE) E_(EMFILE) E_(ENOTTY) E_(EFBIG)
+	E_(ENOSPC) E_(ESPIPE) E_(EROFS) E_(EMLINK) E_(EPIPE) E_(EDOM)
+	E_(ERANGE) E_(EDEADLK) E_(ENAMETOOLONG) E_(ENOSYS) E_(ENOTEMPTY)
+	E_(ELOOP) E_(ENOTSOCK) E_(EDESTADDRREQ) E_(EMSGSIZE) E_(EPROTOTYPE)
+	E_(ENOPROTOOPT) E_(EPROTONOSUPPORT) E_(EOPNOTSUPP) E_(EAFNOSUPPORT)
+	E_(EADDRINUSE) E_(EADDRNOTAVAIL) E_(ENETDOWN) E_(ENETUNREACH)
+	E_(ECONNABORTED) E_(ECONNRESET) E_(ENOBUFS) E_(EISCONN) E_(ENOTCONN)
+	E_(ETIMEDOUT) E_(ECONNREFUSED) E_(EHOSTUNREACH) E_(EALREADY)
+	E_(EINPROGRESS) E_(ECANCELED) E_(EOWNERDEAD) E_(ENOTRECOVERABLE)
+	E_(ESTALE) E_(EOVERFLOW)
+#undef E_
+	}
+	return 0;
+}
+#endif
+
+#if defined(__GLIBC__) && !__GLIBC_PREREQ(2, 32)
+/* sigabbrev_np is glibc 2.32+ */
+static inline const char *sigabbrev_np(int s)
+{
+	switch (s) {
+#define S_(x) case SIG##x: return #x;
+	S_(HUP) S_(INT) S_(QUIT) S_(ILL) S_(TRAP) S_(ABRT) S_(BUS) S_(FPE)
+	S_(KILL) S_(USR1) S_(SEGV) S_(USR2) S_(PIPE) S_(ALRM) S_(TERM)
+	S_(CHLD) S_(CONT) S_(STOP) S_(TSTP) S_(TTIN) S_(TTOU) S_(URG)
+	S_(XCPU) S_(XFSZ) S_(VTALRM) S_(PROF) S_(WINCH) S_(IO) S_(PWR) S_(SYS)
+#undef S_
+	}
+	return 0;
+}
+#endif
+
+#if defined(__GLIBC__) && !__GLIBC_PREREQ(2, 35)
+/* epoll_pwait2 is glibc 2.35+: the system call (Linux 5.11), through
+ * syscall(), which libgreen interposes too. */
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+#ifndef SYS_epoll_pwait2
+#define SYS_epoll_pwait2 441
+#endif
+static inline int epoll_pwait2(int epfd, struct epoll_event *ev, int n,
+			       const struct timespec *t, const sigset_t *mask)
+{
+	return (int)syscall(SYS_epoll_pwait2, epfd, ev, n, t, mask, mask ? _NSIG / 8 : 0);
+}
+#endif
 
 static inline const char *ename(int e)
 {
