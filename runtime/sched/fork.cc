@@ -33,6 +33,7 @@
 #include "os/check.h"
 #include "os/sys.h"
 #include "sched/hub.h"
+#include "sched/machine.h"
 #include "sched/netpoll_hub.h"
 #include "sched/passthrough.h"
 #include "signal/signal_delivery.h"
@@ -87,6 +88,7 @@ void after_fork_child() {
   Hub* h = this_hub();
   Green* keep = h ? h->running : nullptr;
   registry_fork_child(h, keep ? 1 : 0);
+  machines_after_fork(h);
   if (!h) return;
   PassThrough pt;
   tcb_after_fork(h, keep);

@@ -24,14 +24,16 @@ static void release_green(Green* g) {
 
 
 
-static void green_entry(void* arg) {
+// In its own section: the probe's unwinding (handoff.cc) stops at it, the
+// bottom of every spawned green thread's stack.
+__attribute__((section("green_entry"), noinline)) static void green_entry(void* arg) {
   auto g = static_cast<Green*>(arg);
   tcb_thread_start();
   exit_current(g->fn(g->arg));
 }
 
 void exit_current(void* result) {
-  Hub* h = t_hub;
+  Hub* h = this_hub();
   Green* g = h->running;
   GREEN_CHECK(g, "exit_current outside a green thread");
   g->result = result;
@@ -62,7 +64,7 @@ void finish_exit(Hub* h, Green* g) {
 }
 
 static int choose_hub(const SpawnAttr& attr, Hub** out) {
-  Hub* h = attr.hub >= 0 ? hub_at(attr.hub) : pick_hub_for_spawn(t_hub);
+  Hub* h = attr.hub >= 0 ? hub_at(attr.hub) : pick_hub_for_spawn(this_hub());
   if (!h) return -EINVAL;
   *out = h;
   return 0;
@@ -75,7 +77,7 @@ int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
   auto g = new (std::nothrow) Green;
   if (!g) return -EAGAIN;
   size_t size = attr.stack_size ? attr.stack_size : config().stack_size;
-  Hub* alloc_hub = t_hub;  // stacks come from the caller's pool (hub thread only)
+  Hub* alloc_hub = this_hub();  // stacks come from the caller's pool (hub thread only)
   int rc = alloc_hub->stacks.get(size, attr.guard_size, &g->stack);
   if (rc) {
     delete g;
@@ -96,7 +98,7 @@ int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
   live_greens_add(1);
   if (attr.prepare) attr.prepare(g, attr.prepare_arg);
   *out = g;
-  if (h == t_hub) {
+  if (h == this_hub()) {
     h->add_green(g);
     h->runq_push(g);
   } else {
@@ -175,11 +177,11 @@ Green* green_from_handle(const void* handle) {
 void*& posix_data(Green* g) { return g->posix_data; }
 
 void for_each_green_here(void (*fn)(Green* g, void* arg), void* arg) {
-  for (Green* g = t_hub->all; g; g = g->all_next) fn(g, arg);
+  for (Green* g = this_hub()->all; g; g = g->all_next) fn(g, arg);
 }
 unsigned long hub_os_thread(const Green* g) { return g->hub->os_thread; }
 int home_hub_index(const Green* g) { return g->hub->index; }
-bool on_this_hub(const Green* g) { return g->hub == t_hub; }
+bool on_this_hub(const Green* g) { return g->hub == this_hub(); }
 bool green_detached(const Green* g) { return g->detached; }
 bool green_finished(const Green* g) { return g->finished; }
 

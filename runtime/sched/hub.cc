@@ -24,6 +24,7 @@
 
 #include "os/check.h"
 #include "config/config.h"
+#include "sched/machine.h"
 #include "sched/netpoll_hub.h"
 #include "sched/passthrough.h"
 #include "signal/signal_delivery.h"
@@ -49,7 +50,12 @@ static std::atomic<long> g_live_greens{0};   // all hubs
 static std::atomic<int> g_native_wakers{0};
 static ExitHook g_exit_hook = nullptr;       // set once at start-up
 
-Hub* this_hub() { return t_hub; }
+Hub* block_hub() { return t_hub; }
+
+Hub* this_hub() {
+  if (__builtin_expect(t_lost.m != nullptr, 0)) hub_take_back();
+  return t_hub;
+}
 Hub* hub_at(int i) { return i >= 0 && i < g_hub_count.load() ? g_hubs[i].load() : nullptr; }
 int hub_count() { return g_hub_count.load(); }
 void native_waker_enter() { g_native_wakers.fetch_add(1); }
@@ -57,13 +63,15 @@ void native_waker_leave() { g_native_wakers.fetch_sub(1); }
 void set_exit_hook(ExitHook hook) { g_exit_hook = hook; }
 
 Green* current() {
-  Hub* h = t_hub;
+  Hub* h = this_hub();
   return h ? h->running : nullptr;
 }
 
 bool intercepting() {
   Hub* h = t_hub;
-  return h && h->running && t_passthrough == 0;
+  if (!h || t_passthrough != 0) return false;
+  if (__builtin_expect(t_lost.m != nullptr, 0)) hub_take_back();
+  return h->running != nullptr;
 }
 
 uint64_t next_green_id() { return g_next_id.fetch_add(1); }
@@ -89,8 +97,11 @@ void drain_inbox(Hub* h) {
 void on_inbox(uv_async_t* a) { drain_inbox(static_cast<Hub*>(a->data)); }
 
 // Hub side of a switch back from g (it parked, yielded or ended).
+// g is nullptr when a spare M resumes the context of a hub whose green thread
+// a hand-off detached (machine.h).
 void switched_back(Hub* h, Green* g) {
   h->running = nullptr;
+  if (!g) return;
   h->on_cpu.store(nullptr, std::memory_order_relaxed);
   if (g->state == GreenState::kExiting) finish_exit(h, g);
 }
@@ -132,6 +143,7 @@ constexpr int kBatchesPerPoll = 16;
 [[noreturn]] void hub_loop(Hub* h) {
   int batches = 0;
   for (;;) {
+    if (h->handback_wanted.load(std::memory_order_acquire)) hub_hand_back(h);
     drain_inbox(h);
     run_batch(h);
     drain_inbox(h);
@@ -197,6 +209,7 @@ void adopt_current_thread() {
   h->running = g;
   h->on_cpu.store(g, std::memory_order_release);
   h->os_thread = REAL(pthread_self)();
+  h->m.store(machine_for_this_thread(), std::memory_order_release);
   h->add_green(g);
   g_live_greens.fetch_add(1);
   tcb_adopt(h, g);
@@ -209,6 +222,7 @@ static void* dedicated_hub_main(void* arg) {
   t_hub = h;
   h->os_thread = REAL(pthread_self)();
   tcb_adopt(h, nullptr);
+  h->m.store(machine_for_this_thread(), std::memory_order_release);
   stack_guard_install_thread();
   hub_loop(h);
 }

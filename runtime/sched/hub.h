@@ -6,8 +6,10 @@
 // resumes the next ready green thread or waits in its epoll (netpoll_hub.h),
 // which watches its fds and the libuv loop.
 //
-// Threading: everything here is touched only on the hub's OS thread, except
-// inbox_ (any thread pushes; the hub drains) and the atomics in HubRegistry.
+// Threading: everything here is touched only by the M holding the hub
+// (machine.h: normally the hub's first OS thread; after a hand-off, another),
+// except inbox_ (any thread pushes; the hub drains), the hand-off fields
+// (machine.h says who) and the atomics in HubRegistry.
 #pragma once
 
 #include <uv.h>
@@ -22,6 +24,8 @@
 namespace green {
 
 struct FdWatch;
+struct Machine;
+struct HandBack;
 
 constexpr int kSignals = 64;  // signal numbers 1..63 fit one 64-bit mask
 
@@ -39,7 +43,7 @@ class Inbox {
 struct Hub {
   uv_loop_t* loop = nullptr;     // a forked child gets a fresh one (fork.cc)
   int index = 0;                  // position in the process's hub list
-  unsigned long os_thread = 0;    // pthread_t of the OS thread running it
+  unsigned long os_thread = 0;    // pthread_t of the OS thread running it (m's)
   Context ctx;                    // the scheduler's own context
   Stack ctx_stack;                // its stack; empty for a dedicated hub thread
   Green* running = nullptr;       // the green thread on the CPU, or nullptr
@@ -57,7 +61,7 @@ struct Hub {
   size_t n_parked = 0;
   size_t n_parked_external = 0;   // parked with an external WaitReason
   size_t n_offloads = 0;          // offload() calls in flight
-  char* tp = nullptr;             // the OS thread's own thread pointer (tcb.h)
+  char* tp = nullptr;             // the block of the M running it (Machine::tp, tcb.h)
   char* cur_tp = nullptr;         // the thread pointer now: h->tp or a green thread's
   int hand_offs_left = 0;         // direct switches allowed before the hub runs
 
@@ -65,6 +69,24 @@ struct Hub {
   // written only here, on the hub thread.
   std::atomic<uint64_t> resumes{0};     // green threads resumed so far
   std::atomic<Green*> on_cpu{nullptr};  // the green thread running, if any
+
+  // Hand-off (machine.h, handoff.cc). m: the M holding the hub (written by
+  // the M taking it). hold: kHeld, or kTaken by the hand-off handler until
+  // a spare or the stuck green thread takes it (CAS). handback: lost green
+  // threads waiting for the hub, under handback_lock. probe_*: the
+  // monitor's request to the handler. lost: the green thread the last
+  // hand-off detached, until it takes a hub back (for the monitor's report).
+  std::atomic<Machine*> m{nullptr};
+  std::atomic<int> hold{0};
+  SpinLock handback_lock;
+  HandBack* handback = nullptr;
+  std::atomic<bool> handback_wanted{false};
+  std::atomic<uint32_t> probe{0};
+  std::atomic<Green*> probe_green{nullptr};
+  std::atomic<uint64_t> probe_resumes{0};
+  std::atomic<Green*> lost{nullptr};
+  std::atomic<Machine*> lost_m{nullptr};  // the M it kept
+  std::atomic<uint64_t> handoffs{0};
 
   // Signals noted by handlers on this OS thread (signal_delivery.cc); any thread
   // (handlers, pthread_kill) writes, the hub reads.
@@ -96,8 +118,11 @@ inline Green* Hub::runq_pop() {
   return g;
 }
 
-// The calling OS thread's hub, or nullptr. Hub thread only by definition.
+// The calling green thread's hub (its block's t_hub), or nullptr; a green
+// thread whose hub a hand-off took takes it back first (machine.h). The hub's
+// own code and signal handlers read block_hub(), which never waits.
 Hub* this_hub();
+Hub* block_hub();
 
 // Switches from the running green thread g (parked or queued by the
 // caller) to the next runnable one or to its hub; returns when g is

@@ -1,66 +1,121 @@
+// monitor.cc: the monitor thread (monitor.h). It reads each hub's resume
+// count and running green thread (atomics the hub writes) and acts through
+// the probe (handoff.cc) and hub_dispatch (machine.cc); it touches no hub
+// state itself.
 #include "sched/monitor.h"
 #include "glibc/real.h"
 #include "os/sys.h"
 
-#include <execinfo.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
 #include "os/check.h"
 #include "config/config.h"
 #include "sched/hub.h"
+#include "sched/machine.h"
 #include "sched/passthrough.h"
 
 namespace green {
 
 namespace {
 
-// The watchdog asks a stuck hub thread for its backtrace with this signal;
-// the handler runs on that thread, inside the stuck green thread's frames.
-int backtrace_signal() { return SIGRTMAX; }
+constexpr Nanos kMs = 1000000;
 
-void print_backtrace(int) {
-  void* frames[48];
-  int n = backtrace(frames, 48);
-  backtrace_symbols_fd(frames, n, 2);
-}
-
-// What the watchdog last saw of one hub (watchdog thread only).
+// What the monitor last saw of one hub (monitor thread only).
 struct Seen {
   uint64_t resumes = 0;
+  Green* g = nullptr;
   Nanos since = 0;
+  Nanos next_probe = 0;
+  Nanos backoff = 0;
   bool reported = false;
+  Green* lost = nullptr;  // the green thread the last hand-off detached
+  Nanos lost_since = 0;
+  bool lost_reported = false;
 };
 
-void check_hub(int i, Hub* h, Seen* seen, Nanos t_now) {
-  uint64_t resumes = h->resumes.load(std::memory_order_relaxed);
-  Green* g = h->on_cpu.load(std::memory_order_acquire);
-  if (!g || resumes != seen->resumes) {
-    *seen = Seen{resumes, t_now, false};
-    return;
-  }
-  Nanos stuck_ms = (t_now - seen->since) / 1000000;
-  if (seen->reported || stuck_ms < config().monitor_ms) return;
-  seen->reported = true;
-  report("libgreen: hub %d has run green thread %llu (%s) for %lld ms without parking: a CPU-bound "
-         "loop or a blocking call libgreen does not intercept stalls every green thread of the "
-         "hub (GREEN_MONITOR_MS=%d). Its backtrace:",
-         i, static_cast<unsigned long long>(g->id), g->name, static_cast<long long>(stuck_ms),
-         config().monitor_ms);
-  REAL(pthread_kill)(static_cast<pthread_t>(h->os_thread), backtrace_signal());
+void sleep_ns(Nanos ns) {
+  timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  sys::nanosleep(&ts);
 }
 
-void* watchdog(void*) {
+// The probe's handler runs at once on a running thread: wait briefly for it
+// so the hub is dispatched now, not a period later.
+void dispatch_soon(Hub* h) {
+  for (int i = 0; i < 20 && h->hold.load(std::memory_order_acquire) != kTaken; i++) sleep_ns(100000);
+  if (h->hold.load(std::memory_order_acquire) == kTaken) hub_dispatch(h);
+}
+
+void report_stuck(int i, Green* g, Nanos stuck, bool handed_off) {
+  report("libgreen: hub %d has run green thread %llu (%s) for %lld ms without parking: a CPU-bound "
+         "loop or a blocking call libgreen does not intercept%s (GREEN_MONITOR_MS=%d). Its backtrace:",
+         i, static_cast<unsigned long long>(g->id), g->name, static_cast<long long>(stuck / kMs),
+         handed_off ? "; the hub's other green threads were handed to another OS thread"
+                    : "; it is inside libgreen, so the hub's other green threads wait",
+         config().monitor_ms);
+}
+
+void check_lost(int i, Hub* h, Seen* s, Nanos t_now) {
+  Green* lost = h->lost.load(std::memory_order_relaxed);
+  if (lost != s->lost) {
+    s->lost = lost;
+    s->lost_since = s->since;
+    s->lost_reported = false;
+  }
+  if (!lost || s->lost_reported || config().monitor_ms <= 0) return;
+  Nanos stuck = t_now - s->lost_since;
+  if (stuck < config().monitor_ms * kMs) return;
+  s->lost_reported = true;
+  report_stuck(i, lost, stuck, true);
+  // The lost thread's M is not h->m any more; its block still names h.
+  probe_send(h, h->lost_m.load(std::memory_order_relaxed), lost, 0, kProbeBacktrace);
+}
+
+void check_hub(int i, Hub* h, Seen* s, Nanos t_now) {
+  if (h->hold.load(std::memory_order_acquire) == kTaken) hub_dispatch(h);
+  check_lost(i, h, s, t_now);
+  uint64_t resumes = h->resumes.load(std::memory_order_relaxed);
+  Green* g = h->on_cpu.load(std::memory_order_acquire);
+  if (!g || resumes != s->resumes || g != s->g) {
+    s->resumes = resumes;
+    s->g = g;
+    s->since = t_now;
+    s->next_probe = 0;
+    s->backoff = config().handoff_ms * kMs;
+    s->reported = false;
+    return;
+  }
+  Nanos stuck = t_now - s->since;
+  if (config().handoff_ms > 0 && stuck >= config().handoff_ms * kMs && t_now >= s->next_probe) {
+    // Asked again, later and later, while it stays inside libgreen.
+    s->next_probe = t_now + s->backoff;
+    s->backoff = std::min<Nanos>(s->backoff * 2, 1000 * kMs);
+    probe_send(h, nullptr, g, resumes, kProbeHandOff);
+    dispatch_soon(h);
+  }
+  if (config().monitor_ms > 0 && !s->reported && stuck >= config().monitor_ms * kMs &&
+      h->on_cpu.load(std::memory_order_acquire) == g) {
+    s->reported = true;
+    report_stuck(i, g, stuck, false);
+    probe_send(h, nullptr, g, resumes, kProbeBacktrace);
+  }
+}
+
+void* monitor(void*) {
   constexpr int kMaxWatched = 256;
   static Seen seen[kMaxWatched];
-  Nanos period = Nanos(config().monitor_ms) * 1000000 / 2;
+  int thresholds[] = {config().handoff_ms, config().monitor_ms};
+  int least = 0;
+  for (int t : thresholds)
+    if (t > 0 && (least == 0 || t < least)) least = t;
+  Nanos period = std::max<Nanos>(least * kMs / 2, kMs / 2);
   for (;;) {
-    timespec ts{static_cast<time_t>(period / 1000000000), static_cast<long>(period % 1000000000)};
-    sys::nanosleep(&ts);
+    sleep_ns(period);
     Nanos t_now = now();
     for (int i = 0; i < hub_count() && i < kMaxWatched; i++)
       if (Hub* h = hub_at(i)) check_hub(i, h, &seen[i], t_now);
@@ -71,23 +126,18 @@ void* watchdog(void*) {
 }  // namespace
 
 void monitor_start() {
-  if (config().monitor_ms <= 0) return;
+  if (config().monitor_ms <= 0 && config().handoff_ms <= 0) return;
   PassThrough real_calls;  // a native thread and a real handler, not green ones
-  void* warm[1];
-  backtrace(warm, 1);  // loads libgcc now: the first call is not signal-safe
-  struct sigaction sa{};
-  sa.sa_handler = print_backtrace;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  GREEN_CHECK(REAL(sigaction)(backtrace_signal(), &sa, nullptr) == 0, "monitor signal");
+  GREEN_CHECK(probe_init() == 0, "monitor signal");
   pthread_attr_t attr;
   REAL(pthread_attr_init)(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  REAL(pthread_attr_setstacksize)(&attr, 256 * 1024);
   pthread_t t;
-  sigset_t all, old;  // the watchdog takes no signal of the program's (DESIGN rule 5)
+  sigset_t all, old;  // the monitor takes no signal of the program's (DESIGN rule 5)
   sigfillset(&all);
   REAL(pthread_sigmask)(SIG_SETMASK, &all, &old);
-  GREEN_CHECK(REAL(pthread_create)(&t, &attr, watchdog, nullptr) == 0, "monitor thread");
+  GREEN_CHECK(REAL(pthread_create)(&t, &attr, monitor, nullptr) == 0, "monitor thread");
   REAL(pthread_sigmask)(SIG_SETMASK, &old, nullptr);
   REAL(pthread_attr_destroy)(&attr);
 }

@@ -1,16 +1,20 @@
-// monitor.h: GREEN_MONITOR_MS, the report of a hub stuck in one green thread.
+// monitor.h: the monitor (Go's sysmon): hand-off of a hub stuck in one
+// green thread (GREEN_HANDOFF_MS) and the report of it (GREEN_MONITOR_MS).
 //
-// Under M:1 scheduling a green thread that never parks (a CPU-bound loop, or
-// a blocking call libgreen does not intercept) stalls every other green
-// thread of its hub. With GREEN_MONITOR_MS=N a native watchdog thread checks
-// every hub each N/2 ms; when one has run the same green thread for N ms it
-// prints which one, for how long, and that thread's backtrace, once per stall.
+// A green thread that never parks (a CPU-bound loop, or a blocking call
+// libgreen does not intercept) would stall every other green thread of its
+// hub. A native thread checks every hub each min(threshold)/2 ms. When one
+// has run the same green thread for GREEN_HANDOFF_MS (default 10) it asks
+// that thread to let the hub go (machine.h, handoff.cc) and gives the hub to
+// a spare OS thread. With GREEN_MONITOR_MS=N it also prints, once per
+// stall of N ms, which green thread, for how long, whether its hub was
+// handed off, and that thread's backtrace.
 #pragma once
 
 namespace green {
 
-// Starts the watchdog if GREEN_MONITOR_MS > 0. Called once at start-up, on
-// the first hub's OS thread, before any green thread runs.
+// Starts the monitor unless both settings are 0. Called once at start-up,
+// on the first hub's OS thread, before any green thread runs.
 void monitor_start();
 
 }  // namespace green

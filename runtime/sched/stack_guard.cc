@@ -9,6 +9,7 @@
 #include "os/check.h"
 #include "config/config.h"
 #include "sched/hub.h"
+#include "sched/machine.h"
 
 namespace green {
 
@@ -18,8 +19,8 @@ static struct sigaction g_previous;          // written once, under g_installed
 static std::atomic<bool> g_installed{false};
 
 static void on_segv(int sig, siginfo_t* si, void* uc) {
-  Hub* h = this_hub();
-  Green* g = h ? h->running : nullptr;
+  Hub* h = block_hub();
+  Green* g = t_lost.g ? t_lost.g : h ? h->running : nullptr;  // machine.h
   if (g && stack_overflowed_at(g->stack, si->si_addr)) {
     report("libgreen: green thread %llu \"%s\" overflowed its stack of %zu KiB (fault at %p).",
            static_cast<unsigned long long>(g->id), g->name, g->stack.usable() / 1024, si->si_addr);

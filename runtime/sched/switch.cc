@@ -7,6 +7,7 @@
 
 #include "glibc/real.h"
 #include "os/check.h"
+#include "sched/machine.h"
 #include "sched/passthrough.h"
 #include "tls/tcb.h"
 #include "tls/thread_pointer.h"
@@ -33,6 +34,8 @@ void make_running(Hub* h, Green* g) {
   h->on_cpu.store(g, std::memory_order_release);
   g->state = GreenState::kRunning;
   if (!g->tcb_bound) tcb_bind(h, g);
+  else if (!tcb_bound_to(g->tp, h->m.load(std::memory_order_relaxed)))
+    tcb_rebind(g->tp, h->m.load(std::memory_order_relaxed));  // its hub moved to another M
   use_block(h, g->tp);
 }
 
@@ -68,7 +71,7 @@ void switch_out(Green* g) {
 uint64_t park_seq(const Green* g) { return g->park_seq; }
 
 int park(WaitReason why) {
-  Hub* h = t_hub;
+  Hub* h = this_hub();
   Green* g = h->running;
   GREEN_CHECK(g, "park outside a green thread");
   g->state = GreenState::kParked;
@@ -83,14 +86,14 @@ int park(WaitReason why) {
 // waits, joins) or park_with_timer (a wait whose timeout must claim
 // something first: the parking lot's).
 int park_until(WaitReason why, Nanos deadline, bool interruptible, int timeout_result) {
-  Green* g = t_hub->running;
+  Green* g = this_hub()->running;
   ParkTimer t(g, timeout_result);
   t.deadline = deadline;
   return park_with_timer(why, &t, interruptible);
 }
 
 int park_with_timer(WaitReason why, TimerNode* t, bool interruptible) {
-  Hub* h = t_hub;
+  Hub* h = this_hub();
   Green* g = h->running;
   GREEN_CHECK(g, "park outside a green thread");
   if (t && t->deadline != kForever) h->timers.add(t);
@@ -114,7 +117,7 @@ void wake_local(Hub* h, Green* g, uint64_t seq, int result) {
 
 void wake(Green* g, uint64_t seq, int result) {
   Hub* h = g->hub;
-  if (t_hub == h) {
+  if (block_hub() == h && !t_lost.m) {
     wake_local(h, g, seq, result);
     return;
   }
@@ -131,7 +134,7 @@ void interrupt(Green* g) {
 }
 
 void yield() {
-  Hub* h = t_hub;
+  Hub* h = this_hub();
   Green* g = h->running;
   g->state = GreenState::kRunnable;
   h->runq_push(g);

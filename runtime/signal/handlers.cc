@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "glibc/real.h"
+#include "sched/machine.h"
 #include "sched/passthrough.h"
 #include "signal/handlers.h"
 #include "signal/signal_delivery.h"
@@ -49,6 +50,14 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   green::signal_note(sig, a.sa_flags & SA_RESTART);
 }
 
+// The probe's handler (sched/handoff.cc) stays the real one for its signal;
+// it runs the program's handler for a signal that was not a probe.
+bool forward_probe_signal(int sig, siginfo_t* info, void* uc) {
+  if (!g_wrapped[sig]) return false;
+  trampoline(sig, info, uc);
+  return true;
+}
+
 }  // namespace
 
 namespace green {
@@ -61,8 +70,13 @@ int signal_install(int sig, const struct sigaction* act, struct sigaction* old) 
   green::SpinGuard guard(g_lock);
   struct sigaction prev;
   if (REAL(sigaction)(sig, nullptr, &prev) != 0) return -errno;
-  if (g_wrapped[sig]) prev = g_actions[sig];
-  if (act) {
+  bool probe = probe_active() && sig == probe_signal();
+  if (g_wrapped[sig] || probe) prev = g_actions[sig];
+  if (act && probe) {
+    g_actions[sig] = mine;
+    g_wrapped[sig] = is_handler(mine);
+    set_probe_forward(forward_probe_signal);
+  } else if (act) {
     struct sigaction real = mine;
     if (is_handler(mine)) {
       real.sa_sigaction = trampoline;

@@ -26,6 +26,7 @@
 
 #include "glibc/real.h"
 #include "sched/hub.h"
+#include "sched/machine.h"
 #include "sched/passthrough.h"
 #include "signal/signal_delivery.h"
 #include "thread/posix_thread.h"
@@ -53,18 +54,30 @@ uint64_t bits_of(const sigset_t& m) {
 struct HubMasks {
   std::vector<std::pair<uint64_t, int>> masks;
   uint64_t applied = ~uint64_t{0};  // the real mask last set (bits sig-1 blocked)
+  bool put = false;                 // applied was put on the OS thread
 };
 HubMasks g_hubs[kMaxHubs];
 
-// Sets the calling OS thread's real mask to blocked.
-void set_real(HubMasks& h, uint64_t blocked) {
-  if (blocked == h.applied) return;
-  h.applied = blocked;
+// Puts blocked on the calling OS thread, less the probe's signal
+// (sched/machine.h), which no hub blocks.
+void put_real(uint64_t blocked) {
   sigset_t real;
   sigemptyset(&real);
   memcpy(&real, &blocked, sizeof blocked);
+  sigdelset(&real, probe_signal());
   REAL(pthread_sigmask)(SIG_SETMASK, &real, nullptr);
 }
+
+// Sets the calling OS thread's real mask to blocked.
+void set_real(HubMasks& h, uint64_t blocked) {
+  if (blocked == h.applied && h.put) return;
+  h.applied = blocked;
+  h.put = true;
+  put_real(blocked);
+}
+
+// An M takes hub h (sched/machine.h): h's real mask goes with it.
+void on_hub_moved(Hub* hub) { put_real(g_hubs[hub->index].applied); }
 
 void add(HubMasks& h, uint64_t m) {
   for (auto& e : h.masks)
@@ -164,6 +177,7 @@ int green_sigmask(green::Green* g, int how, const sigset_t* set, sigset_t* old) 
 void signal_state_init() {
   set_blocks_signal(blocks);
   set_green_join_hook(on_join);
+  set_hub_mask_hook(on_hub_moved);
 }
 
 }  // namespace green

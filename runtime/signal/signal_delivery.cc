@@ -26,7 +26,7 @@ uint64_t signals_noted_here() { return t_noted; }
 
 void signal_note(int sig, bool restart) {
   t_noted++;
-  Hub* h = this_hub();
+  Hub* h = block_hub();  // a handler: never waits for a hub (machine.h)
   if (!h) h = hub_at(0);
   if (!h || sig <= 0 || sig >= kSignals) return;
   uint64_t bit = uint64_t(1) << sig;

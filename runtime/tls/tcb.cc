@@ -73,6 +73,7 @@
 #include "glibc/tls_layout.h"
 #include "os/check.h"
 #include "os/sys.h"
+#include "sched/machine.h"
 #include "sched/passthrough.h"
 #include "tls/align.h"
 #include "tls/thread_pointer.h"
@@ -179,19 +180,36 @@ int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top) {
   return 0;
 }
 
-void tcb_bind(Hub* h, Green* g) {
+void tcb_machine_init(Machine* m) {
   const TlsLayout& l = tls_layout();
-  char* real = h->tp;
+  char* real = tp_get();
+  if (l.tcache_slot < 0) return;
+  if (!*libc_slot(real, l.tcache_slot)) free(malloc(1));  // the OS thread's cache exists
+  m->tcache = *libc_slot(real, l.tcache_slot);
+  m->arena = *libc_slot(real, l.arena_slot);
+}
+
+bool tcb_bound_to(char* tp, const Machine* m) {
+  return *reinterpret_cast<pid_t*>(descriptor(tp) + tls_layout().tid_offset) == m->tid;
+}
+
+void tcb_rebind(char* tp, const Machine* m) {
+  const TlsLayout& l = tls_layout();
+  *reinterpret_cast<pid_t*>(descriptor(tp) + l.tid_offset) = m->tid;
+  if (l.tcache_slot < 0) return;
+  *libc_slot(tp, l.tcache_slot) = m->tcache;
+  *libc_slot(tp, l.arena_slot) = m->arena;
+}
+
+void tcb_bind_block(Green* g, char* real, const Machine* m, Hub* h) {
   copy_descriptor(g->tp, real);
-  if (l.tcache_slot >= 0) {
-    if (!*libc_slot(real, l.tcache_slot)) free(malloc(1));  // the OS thread's cache exists
-    *libc_slot(g->tp, l.tcache_slot) = *libc_slot(real, l.tcache_slot);
-    *libc_slot(g->tp, l.arena_slot) = *libc_slot(real, l.arena_slot);
-  }
+  tcb_rebind(g->tp, m);
   *reinterpret_cast<Hub**>(g->tp + g_hub_offset) = h;
   mark_multithreaded(real);
   g->tcb_bound = true;
 }
+
+void tcb_bind(Hub* h, Green* g) { tcb_bind_block(g, h->tp, h->m.load(std::memory_order_relaxed), h); }
 
 // glibc's start_thread points a new thread's ctype tables (isdigit,
 // toupper, printf's number formatting) at its locale's.

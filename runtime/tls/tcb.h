@@ -13,6 +13,8 @@
 
 namespace green {
 
+struct Machine;
+
 // Learns glibc's layout and entry points; fatal, naming what is missing,
 // when this libc lacks them. Idempotent; first call on an adopted thread.
 // nullptr, or what glibc lacks (tls_layout_init): no green thread may start.
@@ -26,9 +28,19 @@ const char* tcb_init();
 int tcb_new(Green* g, char* stack_lo, char* stack_hi, char** stack_top);
 
 // On h's OS thread, before g first runs: the OS thread's descriptor (thread
-// id, stack-protector canary, ...) copied into g's, libc's malloc cache
-// shared with the OS thread, the runtime's own thread_locals seeded.
+// id, stack-protector canary, ...) copied into g's, the malloc cache of the
+// M running h (machine.h) shared, the runtime's own thread_locals seeded.
 void tcb_bind(Hub* h, Green* g);
+// The same from the descriptor at real, for M m, with t_hub = h (a spare's
+// private block: h is nullptr).
+void tcb_bind_block(Green* g, char* real, const Machine* m, Hub* h);
+
+// Machines (sched/machine.h), on m's own OS thread: learns its malloc cache.
+void tcb_machine_init(Machine* m);
+// Whether the block at tp names M m (its thread id), and makes it so: the
+// thread id and the malloc cache and arena, as a resume on another M needs.
+bool tcb_bound_to(char* tp, const Machine* m);
+void tcb_rebind(char* tp, const Machine* m);
 
 // First thing on a new green thread: libc's per-thread set-up that
 // glibc's start_thread does and an image cannot (the ctype tables).

@@ -1,0 +1,181 @@
+// handoff.cc: the probe: the monitor's signal to a stuck M, and the
+// handler's decision to detach the green thread it interrupted from its hub
+// (machine.h has the whole hand-off).
+//
+// Why a signal: the hub's state may be taken from a green thread only while
+// it runs no libgreen code (which may be halfway through the run queue, a
+// timer or the poller). The handler runs on that thread, between two of its
+// instructions, so what it sees cannot change under it: it unwinds the
+// interrupted stack and detaches the green thread only if no frame but its
+// entry (green_life.cc's, at the bottom of every spawned stack) lies in
+// libgreen's code, or, inside a call libgreen makes on the program's
+// behalf and marked as one that may block (ReleasableCall), the
+// interrupted instruction itself is outside it. Nothing is paid on the
+// fast path: no flag is set or cleared around interposers. A stack the
+// unwinder cannot walk to its end is not detached (the hub waits, as
+// before). Rejected: a flag around every interposer and membarrier (the
+// flag costs every call, and 115 interposers would need an exit hook).
+//
+// Cost of the signal: one per stall (then the monitor backs off). A raw
+// system call the program made is interrupted once by it: restarted
+// (SA_RESTART) where the kernel restarts calls, EINTR where it never does
+// (README, limitations).
+//
+// Threading: probe_init() at start-up; the handler on any M; probe_send()
+// on the monitor's thread.
+#include "sched/machine.h"
+
+#include <execinfo.h>
+#include <link.h>
+#include <signal.h>
+#include <unwind.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+
+#include "glibc/real.h"
+#include "os/check.h"
+#include "os/sys.h"
+#include "sched/hub.h"
+#include "sched/passthrough.h"
+#include "tls/thread_pointer.h"
+
+// Bounds of green_life.cc's green_entry (its own section).
+extern "C" char __start_green_entry[] __attribute__((weak, visibility("hidden")));
+extern "C" char __stop_green_entry[] __attribute__((weak, visibility("hidden")));
+
+namespace green {
+
+thread_local int t_releasable __attribute__((tls_model("initial-exec"))) = 0;
+
+namespace {
+
+uintptr_t g_text_lo = 0, g_text_hi = 0;  // libgreen's code, set once
+ProbeForward g_forward = nullptr;
+std::atomic<bool> g_active{false};
+
+bool in_libgreen(uintptr_t pc) { return pc >= g_text_lo && pc < g_text_hi; }
+bool in_entry(uintptr_t pc) {
+  return __start_green_entry && pc >= reinterpret_cast<uintptr_t>(__start_green_entry) &&
+         pc < reinterpret_cast<uintptr_t>(__stop_green_entry);
+}
+
+int find_text(dl_phdr_info* info, size_t, void* arg) {
+  auto self = reinterpret_cast<uintptr_t>(arg);
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr)& p = info->dlpi_phdr[i];
+    if (p.p_type != PT_LOAD || !(p.p_flags & PF_X)) continue;
+    uintptr_t lo = info->dlpi_addr + p.p_vaddr, hi = lo + p.p_memsz;
+    if (self >= lo && self < hi) {
+      g_text_lo = lo;
+      g_text_hi = hi;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+struct Walk {
+  bool past_handler = false;   // reached the interrupted frame
+  bool interrupted_in_libgreen = false;
+  bool libgreen = false;       // a libgreen frame below it (not the entry)
+  bool at_entry = false;
+  int frames = 0;
+};
+
+_Unwind_Reason_Code visit(_Unwind_Context* c, void* arg) {
+  auto w = static_cast<Walk*>(arg);
+  int exact = 0;  // 1 for the interrupted frame: its pc is not a return address
+  uintptr_t pc = _Unwind_GetIPInfo(c, &exact);
+  if (!w->past_handler) {
+    if (!exact) return _URC_NO_REASON;  // the handler's own frames
+    w->past_handler = true;
+    w->interrupted_in_libgreen = in_libgreen(pc);
+  } else if (pc) {
+    pc--;  // a return address: the call is just before it
+  }
+  if (in_entry(pc)) {
+    w->at_entry = true;
+    return _URC_NORMAL_STOP;
+  }
+  if (in_libgreen(pc)) w->libgreen = true;
+  if (++w->frames > 4096) return _URC_NORMAL_STOP;
+  return _URC_NO_REASON;
+}
+
+// Whether the interrupted code may lose its hub (see the top of the file).
+bool may_detach() {
+  Walk w;
+  _Unwind_Reason_Code rc = _Unwind_Backtrace(visit, &w);
+  if (!w.past_handler || w.interrupted_in_libgreen) return false;
+  if (!w.at_entry && rc != _URC_END_OF_STACK) return false;  // could not see it all
+  return !w.libgreen || t_releasable > 0;
+}
+
+void try_detach(Hub* h) {
+  Green* g = h->probe_green.load(std::memory_order_acquire);
+  if (t_lost.m || !g || h->hold.load(std::memory_order_acquire) != kHeld) return;
+  if (h->running != g || h->resumes.load(std::memory_order_relaxed) != h->probe_resumes.load()) return;
+  Machine* m = h->m.load(std::memory_order_relaxed);
+  if (!m || m->tid != sys::gettid() || tp_get() != g->tp) return;  // not g's code on h's M
+  if (t_passthrough != 0 && t_releasable == 0) return;  // runtime code
+  if (!may_detach()) return;
+  t_lost = Lost{m, g};
+  h->running = nullptr;
+  h->on_cpu.store(nullptr, std::memory_order_relaxed);
+  h->lost.store(g, std::memory_order_relaxed);
+  h->lost_m.store(m, std::memory_order_relaxed);
+  h->handoffs.fetch_add(1, std::memory_order_relaxed);
+  h->hold.store(kTaken, std::memory_order_release);
+}
+
+void print_backtrace() {
+  void* frames[48];
+  int n = backtrace(frames, 48);
+  backtrace_symbols_fd(frames, n, 2);
+}
+
+void on_probe(int sig, siginfo_t* info, void* uc) {
+  int saved_errno = errno;
+  Hub* h = block_hub();
+  uint32_t what = h ? h->probe.exchange(0, std::memory_order_acq_rel) : 0;
+  if (what & kProbeHandOff) try_detach(h);
+  if (what & kProbeBacktrace) print_backtrace();
+  if (!what && g_forward) g_forward(sig, info, uc);
+  errno = saved_errno;
+}
+
+}  // namespace
+
+int probe_signal() { return SIGRTMAX; }
+
+void set_probe_forward(ProbeForward forward) { g_forward = forward; }
+
+int probe_init() {
+  PassThrough pt;
+  dl_iterate_phdr(find_text, reinterpret_cast<void*>(&probe_init));
+  void* warm[1];
+  backtrace(warm, 1);  // loads libgcc's unwinder now: the first call is not signal-safe
+  struct sigaction sa{};
+  sa.sa_sigaction = on_probe;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART | SA_SIGINFO;
+  if (REAL(sigaction)(probe_signal(), &sa, nullptr) != 0) return -errno;
+  g_active.store(true);
+  return 0;
+}
+
+bool probe_active() { return g_active.load(std::memory_order_relaxed); }
+
+void probe_send(Hub* h, Machine* m, Green* g, uint64_t resumes, uint32_t what) {
+  if (!m) m = h->m.load(std::memory_order_acquire);
+  if (!m) return;
+  h->probe_green.store(g, std::memory_order_relaxed);
+  h->probe_resumes.store(resumes, std::memory_order_relaxed);
+  h->probe.fetch_or(what, std::memory_order_release);
+  static const long pid = sys::call(SYS_getpid);
+  sys::call(SYS_tgkill, pid, m->tid, probe_signal());
+}
+
+}  // namespace green
