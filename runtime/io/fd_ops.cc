@@ -23,9 +23,9 @@ namespace green {
 
 
 void fd_closing(int fd) {
-  if (this_hub()) {
+  {
     PassThrough pt;
-    netpoll_close(fd);
+    netpoll_close(fd);  // any thread: every hub that watches fd (netpoll.h)
   }
   forget_fd(fd);
 }

@@ -150,6 +150,11 @@ void on_probe(int sig, siginfo_t* info, void* uc) {
 
 int probe_signal() { return SIGRTMAX; }
 
+void releasable_end() {
+  t_releasable--;
+  if (t_lost.m) hub_take_back();
+}
+
 void set_probe_forward(ProbeForward forward) { g_forward = forward; }
 
 int probe_init() {

@@ -25,6 +25,7 @@
 #include "os/check.h"
 #include "config/config.h"
 #include "sched/machine.h"
+#include "sched/netpoll.h"
 #include "sched/netpoll_hub.h"
 #include "sched/passthrough.h"
 #include "signal/signal_delivery.h"
@@ -80,6 +81,7 @@ ExitHook exit_hook() { return g_exit_hook; }
 bool native_wakers() { return g_native_wakers.load() != 0; }
 
 void drain_inbox(Hub* h) {
+  netpoll_serve_closes(h);
   Green* g = h->inbox.take_fifo();
   while (g) {
     Green* next = g->inbox_next;

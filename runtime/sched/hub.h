@@ -24,6 +24,7 @@
 namespace green {
 
 struct FdWatch;
+struct FdCloseRequest;
 struct Machine;
 struct HandBack;
 
@@ -55,6 +56,10 @@ struct Hub {
   Timers timers;
   StackPool stacks;
   std::vector<FdWatch*> watches;  // by fd number (netpoll.cc)
+  // Closes by other threads of fds this hub watches (netpoll.cc): any
+  // thread pushes under the lock, the hub serves them.
+  SpinLock fd_close_lock;
+  FdCloseRequest* fd_closes = nullptr;
   int epfd = -1;                  // the hub's own epoll (netpoll_hub.cc)
   Green* all = nullptr;           // live green threads homed here
   size_t n_green = 0;             // their number
@@ -94,6 +99,9 @@ struct Hub {
   std::atomic<uint64_t> signal_pending{0};
   std::atomic<uint64_t> signal_restart{0};   // SA_RESTART, per signal
   std::atomic<uint64_t> signal_directed{0};  // some green has this bit in directed_signals
+  // Process-directed signals another hub passed on (signal_delivery.cc).
+  std::atomic<uint64_t> signal_forwarded{0};
+  std::atomic<uint64_t> signal_forwarded_restart{0};
 
   void runq_push(Green* g);  // inline below: the switch's hot path
   Green* runq_pop();

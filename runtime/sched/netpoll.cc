@@ -2,6 +2,7 @@
 #include "os/sys.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "os/check.h"
+#include "os/spinlock.h"
 #include "sched/hub.h"
 #include "sched/netpoll_hub.h"
 
@@ -64,11 +66,26 @@ static void unlink_waiter(FdWatch* w, FdWaiter* x) {
   x->linked = false;
 }
 
+// Which hubs have a watch for each fd number (a bit per hub, hubs from 63
+// on share bit 63): netpoll_close asks those. Numbers past the table ask
+// every hub. Each hub sets and clears its own bit.
+constexpr int kTrackedFds = 1 << 16;
+static std::atomic<uint64_t> g_watching[kTrackedFds];
+
+static uint64_t hub_bit(const Hub* h) { return uint64_t(1) << (h->index < 63 ? h->index : 63); }
+
+static uint64_t watching(int fd) {
+  return fd < kTrackedFds ? g_watching[fd].load(std::memory_order_acquire) : ~uint64_t{0};
+}
+
 static FdWatch* watch_for(Hub* h, int fd) {
   if (fd < 0) return nullptr;
   if (static_cast<size_t>(fd) >= h->watches.size()) h->watches.resize(fd + 64, nullptr);
   FdWatch*& slot = h->watches[fd];
-  if (!slot) slot = new FdWatch{fd};
+  if (!slot) {
+    slot = new FdWatch{fd};
+    if (fd < kTrackedFds) g_watching[fd].fetch_or(hub_bit(h), std::memory_order_release);
+  }
   return slot;
 }
 
@@ -167,11 +184,12 @@ int netpoll_fork_child(Hub* h) {
   return netpoll_reopen(h);
 }
 
-void netpoll_close(int fd) {
-  Hub* h = this_hub();
-  if (!h || fd < 0 || static_cast<size_t>(fd) >= h->watches.size() || !h->watches[fd]) return;
+// Hub h forgets its watch for fd (h's context, or a green thread of h).
+static void close_on(Hub* h, int fd) {
+  if (fd < 0 || static_cast<size_t>(fd) >= h->watches.size() || !h->watches[fd]) return;
   FdWatch* w = h->watches[fd];
   h->watches[fd] = nullptr;
+  if (fd < kTrackedFds) g_watching[fd].fetch_and(~hub_bit(h), std::memory_order_release);
   netpoll_unregister(h, fd);
   if (w->refs == 0) {
     delete w;
@@ -187,6 +205,61 @@ void netpoll_close(int fd) {
     // The waiters parked on the old number: re-check readiness on the dup.
     netpoll_dispatch(w, POLLIN | POLLOUT);
   }
+}
+
+struct FdCloseRequest {
+  int fd;
+  std::atomic<uint32_t> done{0};
+  FdCloseRequest* next = nullptr;
+};
+
+void netpoll_serve_closes(Hub* h) {
+  // A peek without the lock; a request pushed meanwhile comes with a wake.
+  if (!__atomic_load_n(&h->fd_closes, __ATOMIC_ACQUIRE)) return;
+  FdCloseRequest* list;
+  {
+    SpinGuard lock(h->fd_close_lock);
+    list = h->fd_closes;
+    h->fd_closes = nullptr;
+  }
+  while (list) {
+    FdCloseRequest* next = list->next;
+    close_on(h, list->fd);
+    list->done.store(1, std::memory_order_release);
+    sys::futex(&list->done, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    list = next;
+  }
+}
+
+// Asks hub other to forget fd and waits until it has, serving the closes
+// asked of our own hub (me, when a hub) meanwhile.
+static void close_on_other(Hub* me, Hub* other, int fd) {
+  FdCloseRequest req;
+  req.fd = fd;
+  {
+    SpinGuard lock(other->fd_close_lock);
+    req.next = other->fd_closes;
+    other->fd_closes = &req;
+  }
+  uv_async_send(&other->inbox_async);
+  const timespec slice{0, 200000};
+  while (req.done.load(std::memory_order_acquire) == 0) {
+    if (me) netpoll_serve_closes(me);
+    sys::futex(&req.done, FUTEX_WAIT_PRIVATE, 0, &slice, nullptr, 0);
+  }
+}
+
+void netpoll_close(int fd) {
+  if (fd < 0) return;
+  Hub* me = this_hub();
+  uint64_t others = watching(fd) & ~(me ? hub_bit(me) : 0);
+  if (others) {
+    for (int i = 0, n = hub_count(); i < n; i++) {
+      Hub* h = hub_at(i);
+      if (h && h != me && (others & hub_bit(h))) close_on_other(me, h, fd);
+    }
+  }
+  if (me) close_on(me, fd);
 }
 
 }  // namespace green

@@ -33,8 +33,16 @@
 // reused number names next (INV-FD1). The dup is closed when the last FdRef
 // lets go.
 //
-// Threading: FdRef and netpoll_close are used on green threads of one hub;
-// the dispatcher runs on that hub's context.
+// close() on another hub, or on a native thread: every hub that has a
+// watch for the number (a bit per hub in a process-wide table) moves it to
+// its own private dup before the real close, on its own OS thread, while
+// the closer waits (netpoll_close, netpoll_serve_closes); a closer that is
+// a hub serves such requests to itself meanwhile, so two hubs closing
+// towards each other cannot deadlock.
+//
+// Threading: FdRef is used on green threads of one hub; the dispatcher and
+// netpoll_serve_closes run on that hub's context; netpoll_close on any
+// thread.
 #pragma once
 
 #include <cstddef>
@@ -82,9 +90,14 @@ struct FdInterest {
 // select) reports those itself.
 int wait_any(const FdInterest* fds, size_t n, Nanos deadline);
 
-// The program is closing fd (close, dup2/dup3 over it): this hub forgets
+// The program is closing fd (close, dup2/dup3 over it): every hub forgets
 // the registration, moving it to a private dup when green threads still
-// wait. Call before the real close, with the generation moved on.
+// wait. Call before the real close, with the generation moved on. Any
+// thread; waits for the other hubs that watch fd.
 void netpoll_close(int fd);
+
+// Hub h's side of other threads' netpoll_close (the inbox's callback).
+struct Hub;
+void netpoll_serve_closes(Hub* h);
 
 }  // namespace green

@@ -27,6 +27,22 @@ class PassThrough {
   PassThrough& operator=(const PassThrough&) = delete;
 };
 
+// Marks a call libgreen makes inline, on the program's behalf, that may
+// block where libgreen cannot see (a system call it passes through): while
+// it lasts the monitor may hand the hub off as if the program had made the
+// call itself (sched/handoff.cc), so no hub state may be in use across it.
+// On its end the green thread takes its hub back if it lost it.
+extern thread_local int t_releasable __attribute__((tls_model("initial-exec")));
+void releasable_end();
+
+class ReleasableCall {
+ public:
+  ReleasableCall() { t_releasable++; }
+  ~ReleasableCall() { releasable_end(); }
+  ReleasableCall(const ReleasableCall&) = delete;
+  ReleasableCall& operator=(const ReleasableCall&) = delete;
+};
+
 // True when the caller is a green thread that may park: a hub exists on
 // this OS thread, a green thread (not the hub) is running, and no runtime
 // code or signal handler asked for pass-through.

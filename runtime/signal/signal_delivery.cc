@@ -68,11 +68,33 @@ static void deliver_directed(Hub* h, int sig, bool restart) {
       interrupt_park(g, restart);
 }
 
+// A process-directed signal interrupts the green thread the kernel would
+// have picked among all hubs' (signal_target), whichever hub's OS thread took
+// it: hub 0 (the main thread's) is asked first, then each next hub in turn
+// until one has a green thread that does not block it. Natively a signal
+// all threads block stays pending; here every hub is asked once and the
+// chain ends at the last.
+static void forward(int to, int sig, bool restart) {
+  Hub* next = hub_at(to);
+  if (!next) return;
+  uint64_t bit = uint64_t(1) << sig;
+  if (restart) next->signal_forwarded_restart.fetch_or(bit, std::memory_order_relaxed);
+  else next->signal_forwarded_restart.fetch_and(~bit, std::memory_order_relaxed);
+  next->signal_forwarded.fetch_or(bit, std::memory_order_release);
+  uv_async_send(&next->signal_async);
+}
+
+static void deliver_process(Hub* h, int sig, bool restart, bool forwarded) {
+  if (!forwarded && h->index != 0 && hub_count() > 1) return forward(0, sig, restart);
+  if (Green* g = signal_target(h, sig)) return interrupt_park(g, restart);
+  if (h->index + 1 < hub_count()) forward(h->index + 1, sig, restart);
+}
+
 static void deliver(Hub* h, int sig, bool restart) {
   uint64_t bit = uint64_t(1) << sig;
   if (h->signal_directed.fetch_and(~bit, std::memory_order_acq_rel) & bit)
     return deliver_directed(h, sig, restart);
-  if (Green* g = signal_target(h, sig)) interrupt_park(g, restart);
+  deliver_process(h, sig, restart, false);
 }
 
 static void on_signal_async(uv_async_t* a) {
@@ -81,6 +103,11 @@ static void on_signal_async(uv_async_t* a) {
   uint64_t restart = h->signal_restart.load(std::memory_order_relaxed);
   for (int sig = 1; sig < kSignals; sig++)
     if (pending & (uint64_t(1) << sig)) deliver(h, sig, restart & (uint64_t(1) << sig));
+  uint64_t forwarded = h->signal_forwarded.exchange(0, std::memory_order_acquire);
+  uint64_t forwarded_restart = h->signal_forwarded_restart.load(std::memory_order_relaxed);
+  for (int sig = 1; sig < kSignals; sig++)
+    if (forwarded & (uint64_t(1) << sig))
+      deliver_process(h, sig, forwarded_restart & (uint64_t(1) << sig), true);
 }
 
 int signal_hub_init(Hub* h) {

@@ -90,7 +90,11 @@ GREEN_EXPORT long syscall(long number, ...) {
     long r = futex(f);
     if (r != -ENOSYS) return shim::syscall_ret(r);
   }
-  long r = REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  long r;
+  {
+    green::ReleasableCall may_block;  // io_getevents, and any call libgreen does not know
+    r = REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  }
   green::note_raw_syscall(number, a, r);  // fd_view.cc
   return r;
 }

@@ -76,14 +76,17 @@ good = [('--hubs', '1'), ('--hubs', '2'), ('--hubs', 'auto'), ('--hubs', '007'),
         ('--stack-size', '16K'), ('--stack-size', '64k'), ('--stack-size', '1M'),
         ('--stack-size', '1G'), ('--stack-size', '262144'), ('--stack-size', '64KiB'),
         ('--monitor-ms', '0'), ('--monitor-ms', '3600000'),
+        ('--handoff-ms', '0'), ('--handoff-ms', '3600000'),
         ('--native', 'a'), ('--native', 'a,b'), ('--native', '')]
 bad = [('--hubs', '0'), ('--hubs', '257'), ('--hubs', 'x'), ('--hubs', ''), ('--hubs', 'Auto'),
        ('--hubs', '-1'), ('--stack-size', '1K'), ('--stack-size', '2G'),
        ('--stack-size', '12x'), ('--stack-size', 'K'), ('--stack-size', ''),
        ('--monitor-ms', '-5'), ('--monitor-ms', '3600001'), ('--monitor-ms', '1.5'),
+       ('--handoff-ms', '-1'), ('--handoff-ms', '3600001'), ('--handoff-ms', 'x'),
        ('--native', 'a,,b'), ('--native', ',a'), ('--native', 'a,')]
 var = {'--hubs': 'GREEN_HUBS', '--stack-size': 'GREEN_STACK_SIZE',
-       '--monitor-ms': 'GREEN_MONITOR_MS', '--native': 'GREEN_NATIVE'}
+       '--monitor-ms': 'GREEN_MONITOR_MS', '--handoff-ms': 'GREEN_HANDOFF_MS',
+       '--native': 'GREEN_NATIVE'}
 for flag, value in good:
     rc, out, err = run([flag, value, 'true'])
     check(f'{flag} {value!r} accepted, and by libgreen', rc == 0, f'rc={rc} {err}')
