@@ -22,8 +22,8 @@ for b in "${backends[@]}"; do
     dir="build-test-$b"
     [ -d "$dir" ] || meson setup "$dir" -Dswitch="$b" >/dev/null
     ninja -C "$dir" >/dev/null
-    echo "== tests, context switch: $b" >&2
-    meson test -C "$dir" --num-processes 2 --print-errorlogs >"$dir/test-output.txt" 2>&1 || status=1
+    echo "== tests, context switch: $b, GREEN_HUBS=1" >&2
+    GREEN_HUBS=1 meson test -C "$dir" --num-processes 2 --print-errorlogs >"$dir/test-output.txt" 2>&1 || status=1
     grep -E '^ *[0-9]+/[0-9]+ ' "$dir/test-output.txt" >&2 || true
     logs+=("$dir/meson-logs/testlog.json")
 done

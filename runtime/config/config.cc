@@ -6,7 +6,10 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "os/check.h"
+#include "os/sys.h"
 
 namespace green {
 
@@ -68,19 +71,89 @@ static std::string parse_int_var(const char* name, long lo, long hi, const char*
   return "";
 }
 
-// The CPUs this process may run on (its affinity mask), 1..256.
+// A small file's text, or "" (read with the instruction: config runs
+// before the real libc functions are known, and tests/layout forbids the
+// runtime libc's interposed ones).
+static std::string read_small(const std::string& path) {
+  int fd = sys::openat(AT_FDCWD, path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  char buf[4096];
+  long n = sys::read(fd, buf, sizeof buf - 1);
+  sys::close(fd);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+// ceil(quota / period) from two numbers as text; 0 for "max", -1 or junk.
+static int cpus_of(const std::string& quota, const std::string& period) {
+  char* end = nullptr;
+  long long q = strtoll(quota.c_str(), &end, 10);
+  if (end == quota.c_str() || q <= 0) return 0;
+  long long p = strtoll(period.c_str(), &end, 10);
+  if (end == period.c_str() || p <= 0) return 0;
+  long long n = (q + p - 1) / p;
+  return n > 256 ? 256 : static_cast<int>(n);
+}
+
+// The path of this process's cgroup for controller (v1), or the unified
+// one (v2: controller ""), from /proc/self/cgroup's text.
+static bool cgroup_path(const std::string& text, const std::string& controller, std::string* out) {
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(at, nl - at);
+    at = nl + 1;
+    size_t c1 = line.find(':'), c2 = line.find(':', c1 + 1);
+    if (c1 == std::string::npos || c2 == std::string::npos) continue;
+    std::string ctrls = "," + line.substr(c1 + 1, c2 - c1 - 1) + ",";
+    bool match = controller.empty() ? line.compare(0, c1 + 2, "0::") == 0 && c2 == c1 + 1
+                                    : ctrls.find("," + controller + ",") != std::string::npos;
+    if (!match) continue;
+    *out = line.substr(c2 + 1);
+    return true;
+  }
+  return false;
+}
+
+int cgroup_cpu_limit(const char* fs_root, const char* proc_cgroup) {
+  std::string text = read_small(proc_cgroup), path, root(fs_root);
+  int least = 0;
+  auto take = [&](int n) {
+    if (n > 0 && (least == 0 || n < least)) least = n;
+  };
+  if (cgroup_path(text, "", &path)) {  // v2: cpu.max "QUOTA PERIOD" or "max PERIOD", up the tree
+    for (std::string dir = path;; dir = dir.substr(0, dir.rfind('/'))) {
+      std::string max = read_small(root + dir + "/cpu.max");
+      size_t sp = max.find(' ');
+      if (sp != std::string::npos) take(cpus_of(max.substr(0, sp), max.substr(sp + 1)));
+      if (dir.empty() || dir == "/") break;
+    }
+  }
+  if (cgroup_path(text, "cpu", &path)) {  // v1 (a hybrid system has both)
+    for (const char* mount : {"/cpu,cpuacct", "/cpu"}) {
+      std::string dir = root + mount + (path == "/" ? "" : path);
+      take(cpus_of(read_small(dir + "/cpu.cfs_quota_us"), read_small(dir + "/cpu.cfs_period_us")));
+      if (least) break;
+    }
+  }
+  return least;
+}
+
+// The CPUs this process may use: its affinity mask, capped by its cgroup's
+// CPU bandwidth limit (containers: docker --cpus), 1..256.
 int auto_hubs() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  int n = CPU_COUNT(&set);
+  int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  int limit = cgroup_cpu_limit("/sys/fs/cgroup", "/proc/self/cgroup");
+  if (limit > 0 && limit < n) n = limit;
   return n < 1 ? 1 : n > 256 ? 256 : n;
 }
 
 // GREEN_HUBS: a number, or "auto" for one hub per CPU of the affinity mask.
 static std::string parse_hubs(Config* c) {
   const char* v = getenv("GREEN_HUBS");
-  if (v && strcmp(v, "auto") == 0) {
+  if (!v || strcmp(v, "auto") == 0) {
     c->hubs = auto_hubs();
     return "";
   }

@@ -14,7 +14,7 @@ namespace green {
 
 struct Config {
   size_t stack_size = 256 * 1024;   // GREEN_STACK_SIZE, usable bytes, page-rounded
-  int hubs = 1;                     // GREEN_HUBS ("auto": auto_hubs())
+  int hubs = 1;                     // GREEN_HUBS (default "auto": auto_hubs())
   int monitor_ms = 0;               // GREEN_MONITOR_MS, 0 = off
   int handoff_ms = 10;              // GREEN_HANDOFF_MS, 0 = off (sched/machine.h)
   std::vector<std::string> native;  // GREEN_NATIVE: start routines kept native
@@ -30,7 +30,12 @@ void config_load();
 
 const Config& config();
 
-// The number of CPUs in this process's affinity mask, from 1 to 256.
+// The number of CPUs this process may use, from 1 to 256: its affinity
+// mask, capped by its cgroup's CPU bandwidth limit.
 int auto_hubs();
+// That limit (ceil(quota / period)), or 0 when there is none: the cgroup
+// named in proc_cgroup (/proc/self/cgroup) under fs_root (/sys/fs/cgroup):
+// v2's cpu.max, the least up the tree, or v1's cpu.cfs_quota_us.
+int cgroup_cpu_limit(const char* fs_root, const char* proc_cgroup);
 
 }  // namespace green

@@ -51,6 +51,7 @@ void finish_exit(Hub* h, Green* g) {
   if (g->stack.map) h->stacks.put(g->stack);
   g->stack = Stack{};
   h->remove_green(g);
+  h->placed.fetch_sub(1, std::memory_order_relaxed);
   g->join_lock.lock();
   g->state = GreenState::kDead;
   g->finished = true;
@@ -91,6 +92,7 @@ int spawn(void* (*fn)(void*), void* arg, const SpawnAttr& attr, Green** out) {
   }
   g->id = next_green_id();
   g->hub = h;
+  h->placed.fetch_add(1, std::memory_order_relaxed);
   g->fn = fn;
   g->arg = arg;
   g->detached = attr.detached;

@@ -45,7 +45,7 @@ thread_local int t_passthrough __attribute__((tls_model("initial-exec"))) = 0;
 static SpinLock g_registry_lock;
 static std::atomic<Hub*> g_hubs[kMaxHubs];
 static std::atomic<int> g_hub_count{0};
-static std::atomic<int> g_spawn_cursor{0};
+static std::atomic<uint64_t> g_spawn_cursor{0};
 static std::atomic<uint64_t> g_next_id{1};
 static std::atomic<long> g_live_greens{0};   // all hubs
 static std::atomic<int> g_native_wakers{0};
@@ -213,6 +213,7 @@ void adopt_current_thread() {
   h->os_thread = REAL(pthread_self)();
   h->m.store(machine_for_this_thread(), std::memory_order_release);
   h->add_green(g);
+  h->placed.fetch_add(1, std::memory_order_relaxed);
   g_live_greens.fetch_add(1);
   tcb_adopt(h, g);
   stack_guard_install_thread();
@@ -256,6 +257,7 @@ void registry_fork_child(Hub* h, long greens) {
   g_hub_count.store(h ? 1 : 0);
   if (h) {
     h->index = 0;
+    h->placed.store(greens, std::memory_order_relaxed);
     g_hubs[0].store(h);
   }
   g_spawn_cursor.store(0);
@@ -263,10 +265,20 @@ void registry_fork_child(Hub* h, long greens) {
   g_native_wakers.store(0);
 }
 
+// Two hubs at random, the one with fewer green threads (the power of two
+// choices): counts stay even, and threads that differ in weight but arrive
+// in a pattern (every 4th connection heavy) are not all put on one hub, as
+// round-robin put them (issue #12). A green thread stays on its hub.
 Hub* pick_hub_for_spawn(Hub* caller) {
   int n = g_hub_count.load();
   if (n <= 1) return caller;
-  return g_hubs[g_spawn_cursor.fetch_add(1) % n].load();
+  uint64_t r = g_spawn_cursor.fetch_add(1) * 0x9e3779b97f4a7c15ull;
+  r ^= r >> 29;
+  Hub* a = g_hubs[(r >> 8) % n].load();
+  Hub* b = g_hubs[(r >> 40) % n].load();
+  if (!a) return b ? b : caller;
+  if (!b) return a;
+  return b->placed.load(std::memory_order_relaxed) < a->placed.load(std::memory_order_relaxed) ? b : a;
 }
 
 static void report_deadlock(Hub* h) {

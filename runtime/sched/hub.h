@@ -63,6 +63,7 @@ struct Hub {
   int epfd = -1;                  // the hub's own epoll (netpoll_hub.cc)
   Green* all = nullptr;           // live green threads homed here
   size_t n_green = 0;             // their number
+  std::atomic<long> placed{0};    // green threads placed here and not ended (any thread)
   size_t n_parked = 0;
   size_t n_parked_external = 0;   // parked with an external WaitReason
   size_t n_offloads = 0;          // offload() calls in flight
@@ -99,6 +100,7 @@ struct Hub {
   std::atomic<uint64_t> signal_pending{0};
   std::atomic<uint64_t> signal_restart{0};   // SA_RESTART, per signal
   std::atomic<uint64_t> signal_directed{0};  // some green has this bit in directed_signals
+  std::atomic<uint64_t> tkills_taken{0};     // SI_TKILL signals its OS thread took
   // Process-directed signals another hub passed on (signal_delivery.cc).
   std::atomic<uint64_t> signal_forwarded{0};
   std::atomic<uint64_t> signal_forwarded_restart{0};

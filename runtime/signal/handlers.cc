@@ -47,6 +47,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   if (a.sa_flags & SA_SIGINFO) a.sa_sigaction(sig, info, uc);
   else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) a.sa_handler(sig);
   green::t_passthrough--;
+  if (info && info->si_code == SI_TKILL) green::signal_tkill_taken();
   green::signal_note(sig, a.sa_flags & SA_RESTART);
 }
 
@@ -61,6 +62,8 @@ bool forward_probe_signal(int sig, siginfo_t* info, void* uc) {
 }  // namespace
 
 namespace green {
+
+bool signal_has_handler(int sig) { return sig > 0 && sig < NSIG && g_wrapped[sig]; }
 
 bool signal_catchable(int sig) { return sig > 0 && sig < NSIG && sig != SIGKILL && sig != SIGSTOP; }
 

@@ -8,6 +8,8 @@ namespace green {
 
 // Not SIGKILL or SIGSTOP, and in range.
 bool signal_catchable(int sig);
+// The program installed a handler for sig (a function, not SIG_DFL/SIG_IGN).
+bool signal_has_handler(int sig);
 // sigaction(2) as the program sees it: act is installed behind the
 // trampoline, old is the program's own previous action. 0 or -errno
 // (-EFAULT for a bad pointer, the kernel's error otherwise).

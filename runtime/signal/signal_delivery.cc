@@ -2,7 +2,10 @@
 
 #include <csignal>
 
+#include "os/sys.h"
 #include "sched/hub.h"
+#include "sched/machine.h"
+#include "signal/handlers.h"
 #include "sync/parking_lot.h"
 
 namespace green {
@@ -18,6 +21,25 @@ void signal_direct(Green* g, int sig) {
   uint64_t bit = uint64_t(1) << sig;
   g->directed_signals.fetch_or(bit, std::memory_order_release);
   g->hub->signal_directed.fetch_or(bit, std::memory_order_release);
+}
+
+void signal_tkill_taken() {
+  if (Hub* h = block_hub()) h->tkills_taken.fetch_add(1, std::memory_order_release);
+}
+
+int signal_kill_green(Green* g, int sig) {
+  signal_direct(g, sig);
+  Hub* h = g->hub;
+  Machine* m = h->m.load(std::memory_order_acquire);
+  uint64_t before = h->tkills_taken.load(std::memory_order_acquire);
+  static const long pid = sys::call(SYS_getpid);
+  long rc = sys::call(SYS_tgkill, pid, m->tid, sig);
+  if (rc < 0) return static_cast<int>(-rc);
+  if (h == block_hub() || !signal_has_handler(sig)) return 0;
+  const timespec slice{0, 20000};
+  for (int i = 0; i < 1000 && h->tkills_taken.load(std::memory_order_acquire) == before; i++)
+    sys::nanosleep(&slice);
+  return 0;
 }
 
 static thread_local uint64_t t_noted __attribute__((tls_model("initial-exec")));

@@ -34,6 +34,19 @@ uint64_t signals_noted_here();
 // Any thread, before the real pthread_kill.
 void signal_direct(Green* g, int sig);
 
+// pthread_kill(g, sig) for a green thread g: directs sig at g and sends it
+// to the OS thread running g's hub. Natively each target thread keeps its
+// own pending set; green threads of one hub share their OS thread's, where
+// a second standard signal sent before the first was taken merges with it
+// (the handler would run once for two targets). So a kill towards another
+// hub, of a signal with a handler, returns once that OS thread has taken
+// it (at most 20 ms: it may block it). 0 or an errno value.
+int signal_kill_green(Green* g, int sig);
+
+// The trampoline took a signal sent by tgkill/pthread_kill (SI_TKILL) on
+// this OS thread (signal/handlers.cc).
+void signal_tkill_taken();
+
 // Whether the running green thread's current park would be restarted by the
 // kernel after an SA_RESTART handler (reads without a timeout: yes; poll,
 // sleeps, anything with a timeout: no). Reset by every wake.

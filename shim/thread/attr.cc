@@ -55,8 +55,7 @@ GREEN_EXPORT int pthread_kill(pthread_t t, int sig) {
   if (sig < 0 || sig >= NSIG) return EINVAL;
   if (green::green_finished(g)) return ESRCH;
   if (sig == 0) return 0;
-  green::signal_direct(g, sig);
-  return REAL(pthread_kill)(os_thread_of(g), sig);
+  return green::signal_kill_green(g, sig);
 }
 
 GREEN_EXPORT int pthread_setschedparam(pthread_t t, int policy, const struct sched_param* p) {

@@ -76,8 +76,9 @@ def parse_env(pairs):
 
 
 def hubs_of(env):
-    """The hub count of the preloaded run: GREEN_HUBS, 1 when unset."""
-    v = env.get('GREEN_HUBS', '1')
+    """The hub count of the preloaded run: GREEN_HUBS, auto (the CPUs of the
+    affinity mask; libgreen also caps it by a cgroup CPU limit) when unset."""
+    v = env.get('GREEN_HUBS', 'auto')
     if v == 'auto':
         return len(os.sched_getaffinity(0))
     try:

@@ -5,7 +5,9 @@
 
 #include <csignal>
 #include <sched.h>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "config/config.h"
 #include "util.h"
@@ -86,12 +88,12 @@ TEST_CASE("valid GREEN_* settings are parsed", "[runtime][config]") {
   CHECK(cfg.native[1] == "log_main");
 }
 
-TEST_CASE("GREEN_HUBS=auto is the CPUs of the affinity mask, the default stays 1",
+TEST_CASE("GREEN_HUBS=auto, the default, is the CPUs of the affinity mask",
           "[runtime][config]") {
   green::Config cfg;
   unsetenv("GREEN_HUBS");
   CHECK(green::config_parse(&cfg).empty());
-  CHECK(cfg.hubs == 1);
+  CHECK(cfg.hubs == green::auto_hubs());
 
   cpu_set_t saved;
   REQUIRE(sched_getaffinity(0, sizeof saved, &saved) == 0);
@@ -115,4 +117,60 @@ TEST_CASE("GREEN_HUBS=auto is the CPUs of the affinity mask, the default stays 1
   REQUIRE(sched_setaffinity(0, sizeof saved, &saved) == 0);
   unsetenv("GREEN_HUBS");
   CHECK(hubs_on_one == 1);
+}
+
+namespace {
+
+// A fake cgroup tree under a temporary directory.
+struct FakeCgroup {
+  std::string root;
+  FakeCgroup() {
+    char tmpl[] = "/tmp/green-cgroup-XXXXXX";
+    root = mkdtemp(tmpl);
+  }
+  ~FakeCgroup() { std::system(("rm -rf " + root).c_str()); }
+  void write(const std::string& rel, const std::string& text) {
+    std::string path = root + rel;
+    std::system(("mkdir -p \"$(dirname " + path + ")\"").c_str());
+    FILE* f = fopen(path.c_str(), "w");
+    REQUIRE(f);
+    fputs(text.c_str(), f);
+    fclose(f);
+  }
+  int limit() { return green::cgroup_cpu_limit(root.c_str(), (root + "/proc_cgroup").c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("auto's cgroup CPU limit: cgroup v2 cpu.max up the tree, v1 cfs quota", "[runtime][config]") {
+  FakeCgroup c;
+  SECTION("v2, no limit") {
+    c.write("/proc_cgroup", "0::/app/worker\n");
+    c.write("/app/worker/cpu.max", "max 100000\n");
+    CHECK(c.limit() == 0);
+  }
+  SECTION("v2, 1.5 CPUs round up to 2") {
+    c.write("/proc_cgroup", "0::/app/worker\n");
+    c.write("/app/worker/cpu.max", "150000 100000\n");
+    CHECK(c.limit() == 2);
+  }
+  SECTION("v2, a parent's tighter limit wins") {
+    c.write("/proc_cgroup", "0::/app/worker\n");
+    c.write("/app/worker/cpu.max", "400000 100000\n");
+    c.write("/app/cpu.max", "100000 100000\n");
+    CHECK(c.limit() == 1);
+  }
+  SECTION("v1 cpu,cpuacct") {
+    c.write("/proc_cgroup", "4:memory:/x\n2:cpu,cpuacct:/docker/abc\n0::/\n");
+    c.write("/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "300000\n");
+    c.write("/cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000\n");
+    CHECK(c.limit() == 3);
+  }
+  SECTION("v1, unlimited (-1)") {
+    c.write("/proc_cgroup", "1:cpu:/\n0::/\n");
+    c.write("/cpu/cpu.cfs_quota_us", "-1\n");
+    c.write("/cpu/cpu.cfs_period_us", "100000\n");
+    CHECK(c.limit() == 0);
+  }
+  SECTION("no cgroup file") { CHECK(c.limit() == 0); }
 }

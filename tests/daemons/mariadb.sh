@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# mariadb.sh: stock MariaDB (Debian's mariadb-server) natively and under
+# libgreen: it must start ("ready for connections"), answer SQL the same
+# way, and stop on SIGTERM with status 0. Before hand-off (issue #12) it hung
+# at start under libgreen: InnoDB's I/O thread waits in io_uring_enter, a raw
+# system call, and stopped its whole hub. Run once per InnoDB I/O backend:
+# the default (io_uring where the build has it) and innodb_use_native_aio=0.
+#
+# usage: tests/daemons/mariadb.sh BUILD   (prints TAP; needs mariadb-server)
+set -uo pipefail
+build=$(readlink -f "${1:-build}")
+lib=$build/shim/libgreen.so
+command -v mariadbd >/dev/null || PATH=$PATH:/usr/sbin
+if ! command -v mariadbd >/dev/null || ! command -v mariadb-install-db >/dev/null; then
+    echo "1..0 # SKIP mariadb-server is not installed"
+    exit 0
+fi
+tmp=$(mktemp -d)
+trap 'pkill -KILL -f "datadir=$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+mariadb-install-db --no-defaults --datadir="$tmp/seed" --user="$(id -un)" \
+    --auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
+    { echo "1..0 # SKIP mariadb-install-db failed"; exit 0; }
+
+sql='CREATE DATABASE t; CREATE TABLE t.k (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB;
+INSERT INTO t.k VALUES (1,"one"),(2,"two"),(3,"three"); UPDATE t.k SET v="deux" WHERE id=2;
+SELECT id, v FROM t.k ORDER BY id; SELECT COUNT(*) FROM t.k;'
+
+# run MODE AIO: start, query, stop; prints the query output, then "exit N".
+run() {
+    local mode=$1 aio=$2 dir=$tmp/$1-$2 pre=()
+    cp -a "$tmp/seed" "$dir"
+    [ "$mode" = green ] && pre=(env LD_PRELOAD="$lib")
+    "${pre[@]}" mariadbd --no-defaults --datadir="$dir" --socket="$dir/sock" --skip-networking \
+        --user="$(id -un)" --pid-file="$dir/pid" --innodb-use-native-aio="$aio" \
+        --innodb-buffer-pool-size=32M --log-error="$dir/err.log" &
+    local pid=$! up=no
+    for _ in $(seq 600); do
+        grep -q "ready for connections" "$dir/err.log" 2>/dev/null && { up=yes; break; }
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "started: $up"
+    [ $up = yes ] && timeout 30 mariadb --no-defaults --socket="$dir/sock" -uroot -N -e "$sql" 2>&1
+    kill -TERM $pid 2>/dev/null
+    local rc=timeout
+    for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+    if kill -0 $pid 2>/dev/null; then kill -KILL $pid; wait $pid 2>/dev/null; else wait $pid; rc=$?; fi
+    echo "exit $rc"
+}
+
+echo "1..2"
+n=0
+for aio in 1 0; do
+    n=$((n + 1))
+    native=$(run native $aio)
+    green=$(run green $aio)
+    if [ "$native" = "$green" ] && grep -q "started: yes" <<<"$green"; then
+        echo "ok $n - mariadbd innodb_use_native_aio=$aio: same start, answers and exit"
+    else
+        echo "not ok $n - mariadbd innodb_use_native_aio=$aio differs under libgreen"
+        diff <(echo "$native") <(echo "$green") | sed 's/^/# /'
+        tail -5 "$tmp/green-$aio/err.log" 2>/dev/null | sed 's/^/# /'
+    fi
+done
