@@ -3,11 +3,13 @@
 # demo need, when any is missing (apt-get update first). Root or sudo.
 #   required: meson ninja-build g++ pkg-config libuv1-dev catch2 python3
 #   optional: rustc (the Rust differential tests), gnuplot-nox (bench plots),
-#             strace (the daemon_strace differential test)
+#             strace (the daemon_strace differential test), mariadb-server and
+#             mariadb-client (tests/daemons/mariadb.sh; installed without
+#             starting the service)
 set -euo pipefail
 
 required=(meson ninja-build g++ pkg-config libuv1-dev catch2 python3)
-optional=(rustc gnuplot-nox strace)
+optional=(rustc gnuplot-nox strace mariadb-server mariadb-client)
 
 missing() {
     for pkg in "$@"; do
@@ -32,6 +34,14 @@ echo "install-deps.sh: installing ${need[*]} ${want[*]}" >&2
 "${sudo[@]}" apt-get update -qq
 export DEBIAN_FRONTEND=noninteractive
 [ ${#need[@]} -eq 0 ] || "${sudo[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+# A daemon's package must not start its service here (policy-rc.d: 101).
+policy=/usr/sbin/policy-rc.d
+placed_policy=no
+if [ ! -e $policy ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee $policy >/dev/null && "${sudo[@]}" chmod +x $policy && placed_policy=yes
+fi
 for pkg in "${want[@]}"; do
-    "${sudo[@]}" apt-get install -y -qq "$pkg" >/dev/null || echo "install-deps.sh: optional $pkg not installed" >&2
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null ||
+        echo "install-deps.sh: optional $pkg not installed" >&2
 done
+[ $placed_policy = no ] || "${sudo[@]}" rm -f $policy

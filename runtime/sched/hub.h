@@ -79,13 +79,14 @@ struct Hub {
   // Hand-off (machine.h, handoff.cc). m: the M holding the hub (written by
   // the M taking it). hold: kHeld, or kTaken by the hand-off handler until
   // a spare or the stuck green thread takes it (CAS). handback: lost green
-  // threads waiting for the hub, under handback_lock. probe_*: the
+  // threads waiting for the hub, oldest first, under handback_lock. probe_*: the
   // monitor's request to the handler. lost: the green thread the last
   // hand-off detached, until it takes a hub back (for the monitor's report).
   std::atomic<Machine*> m{nullptr};
   std::atomic<int> hold{0};
   SpinLock handback_lock;
-  HandBack* handback = nullptr;
+  HandBack* handback = nullptr;       // FIFO (INV-M3, machine.cc)
+  HandBack* handback_tail = nullptr;
   std::atomic<bool> handback_wanted{false};
   std::atomic<uint32_t> probe{0};
   std::atomic<Green*> probe_green{nullptr};

@@ -186,21 +186,38 @@ void hub_dispatch(Hub* h) {
   futex_wake(&s->wake);
 }
 
+// Whether a taken hub has work besides the green thread taking it back:
+// then a spare must run it first. Read while nobody holds it (kTaken), so
+// its run queue is still.
+static bool others_waiting(Hub* h) {
+  return h->handback_wanted.load(std::memory_order_acquire) || h->runq_len > 0;
+}
+
+// INV-M3 (fairness): a lost green thread takes its hub back at once only
+// when nothing else waits for the hub; else it queues behind the others
+// (FIFO) and a spare runs the hub meanwhile. A green thread that loops
+// between a blocking call libgreen cannot see and libgreen (libaio's
+// io_getevents, which returns often) would otherwise take the hub back
+// every time before a spare could run it, starving its hub.
 void hub_take_back() {
   int saved_errno = errno;
   Lost lost = t_lost;
   Hub* h = t_hub;
   PassThrough pt;
   int taken = kTaken;
-  if (!h->hold.compare_exchange_strong(taken, kHeld, std::memory_order_acq_rel)) {
+  bool quick = h->hold.load(std::memory_order_acquire) == kTaken && !others_waiting(h) &&
+               h->hold.compare_exchange_strong(taken, kHeld, std::memory_order_acq_rel);
+  if (!quick) {
     HandBack req;
     req.m = lost.m;
     {
       SpinGuard lock(h->handback_lock);
-      req.next = h->handback;
-      h->handback = &req;
+      if (h->handback_tail) h->handback_tail->next = &req;
+      else h->handback = &req;
+      h->handback_tail = &req;
       h->handback_wanted.store(true, std::memory_order_release);
     }
+    if (h->hold.load(std::memory_order_acquire) == kTaken) hub_dispatch(h);  // no M runs it yet
     uv_async_send(&h->inbox_async);  // wakes the hub's loop, whose top hands it back
     while (req.granted.load(std::memory_order_acquire) == 0) futex_wait(&req.granted, 0);
   }
@@ -219,6 +236,7 @@ void hub_hand_back(Hub* h) {
     req = h->handback;
     if (!req) return;
     h->handback = req->next;
+    if (!h->handback) h->handback_tail = nullptr;
     h->handback_wanted.store(h->handback != nullptr, std::memory_order_release);
   }
   Machine* me = h->m.load(std::memory_order_relaxed);
@@ -241,7 +259,7 @@ void machines_after_fork(Hub* h) {
   m->tid = sys::gettid();
   h->os_thread = m->os_thread;
   h->hold.store(kHeld, std::memory_order_relaxed);
-  h->handback = nullptr;
+  h->handback = h->handback_tail = nullptr;
   h->handback_wanted.store(false, std::memory_order_relaxed);
   h->handback_lock.unlock();
   h->lost.store(nullptr, std::memory_order_relaxed);

@@ -7,6 +7,13 @@
 // a native waker finds them. Every other call and futex op passes through
 // with all six arguments (FUTEX_REQUEUE and friends move kernel waiters
 // only: README, limitations).
+//
+// io_getevents / io_pgetevents (libaio makes them with syscall(): stock
+// MariaDB's InnoDB waits there) run on libuv's pool while the green thread
+// parks: a Linux AIO context has no fd to wait on, and left inline each
+// wait stopped the hub until a hand-off (sched/machine.h), which made
+// MariaDB take 40 s to start. Any other call that blocks is a
+// ReleasableCall: its hub may be handed off.
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
@@ -16,6 +23,7 @@
 #include "boundary.h"
 #include "io/deadline.h"
 #include "io/fd_view.h"
+#include "io/offload_call.h"
 #include "sync/futex.h"
 #include "io/user_memory.h"
 
@@ -90,6 +98,8 @@ GREEN_EXPORT long syscall(long number, ...) {
     long r = futex(f);
     if (r != -ENOSYS) return shim::syscall_ret(r);
   }
+  if ((number == SYS_io_getevents || number == SYS_io_pgetevents) && green::intercepting())
+    return green::offload_call([&] { return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]); });
   long r;
   {
     green::ReleasableCall may_block;  // io_getevents, and any call libgreen does not know
