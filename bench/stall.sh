@@ -12,10 +12,11 @@
 set -euo pipefail
 build=${1:-build} rounds=${2:-3}
 lib=$(readlink -f "$build/shim/libgreen.so")
-worst() {  # worst lateness in ms printed by a program, or "hung"
-    local out
-    out=$(timeout 5 env "$@" 2>&1 >/dev/null) || { echo hung; return; }
-    sed -n 's/.*worst \([0-9]*\) ms late.*/\1/p' <<<"$out" | tail -1
+worst() {  # worst lateness printed by a program ("N ms"), or "hung" (cut at 5 s)
+    local out rc=0
+    out=$(timeout 5 env "$@" 2>&1 >/dev/null) || rc=$?
+    [ $rc -eq 124 ] && { echo hung; return; }
+    echo "$(sed -n 's/.*worst \([0-9]*\) ms late.*/\1/p' <<<"$out" | tail -1) ms"
 }
 printf '# %s, %s CPUs, %s\n' "$(uname -m)" "$(nproc)" "$(date -u +%F)"
 printf '%-26s %8s %18s %18s\n' program native libgreen "libgreen,no-handoff"
@@ -25,6 +26,6 @@ for p in sched_cpu_stall sched_raw_syscall_stall; do
         n=$(worst GREEN_UNUSED=1 "$exe")
         g=$(worst GREEN_HUBS=1 LD_PRELOAD="$lib" "$exe")
         o=$(worst GREEN_HUBS=1 GREEN_HANDOFF_MS=0 LD_PRELOAD="$lib" "$exe")
-        printf '%-26s %6s ms %15s ms %15s ms\n' "$p" "$n" "$g" "$o"
+        printf '%-26s %9s %18s %18s\n' "$p" "$n" "$g" "$o"
     done
 done
