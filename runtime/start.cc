@@ -3,7 +3,8 @@
 // Settings first (a bad GREEN_* value stops the program before anything
 // runs), then the real libc functions, the pthread layer's hooks into the
 // scheduler, the calling thread adopted as green thread 1 of hub 0, the
-// other hubs (GREEN_HUBS > 1) and the watchdog (GREEN_MONITOR_MS).
+// monitor (hand-off and GREEN_MONITOR_MS; its signal handler before any
+// hub unblocks that signal) and the other hubs (GREEN_HUBS > 1).
 #include <gnu/libc-version.h>
 
 #include "config/config.h"
@@ -32,9 +33,10 @@ void start() {
   }
   set_exit_hook(on_green_exit);
   signal_state_init();
+  // The probe's handler first: hubs unblock its signal (signal/masks.cc).
+  monitor_start();
   adopt_current_thread();
   for (int i = 1; i < config().hubs; i++) start_hub_thread(i);
-  monitor_start();
 }
 
 }  // namespace green

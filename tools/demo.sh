@@ -80,5 +80,5 @@ Reports:
 Compare 'RSS KiB/conn', 'sys mem KiB/conn' and 'OS threads': natively every
 connection costs the daemon one kernel thread (kernel stack, task struct, an
 8 MiB stack reservation); under libgreen it costs one green thread, and the
-OS threads are the hubs plus libuv's pool.
+OS threads are the hubs, the monitor and libuv's pool.
 EOF

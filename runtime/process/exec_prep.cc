@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "glibc/real.h"
+#include "sched/machine.h"
 #include "sched/passthrough.h"
 #include "config/config.h"
 #include "io/fd_state.h"
@@ -85,6 +86,7 @@ void exec_prep_init() {
 
 ExecPrep::ExecPrep(char* const* envp) : envp_(envp) {
   int saved = errno;
+  probes_pause();  // a pending probe would kill the new program (sched/handoff.cc)
   set_listeners_nonblocking(false);
   if (green::Green* g = green::current()) {
     sigset_t mask = green_mask(g);
@@ -121,6 +123,7 @@ ExecPrep::~ExecPrep() {
   set_listeners_nonblocking(true);
   if (mask_set_) REAL(pthread_sigmask)(SIG_SETMASK, &old_mask_, nullptr);
   if (block_) munmap(block_, block_size_);
+  probes_resume();
   errno = saved;
 }
 

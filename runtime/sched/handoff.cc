@@ -54,6 +54,10 @@ namespace {
 uintptr_t g_text_lo = 0, g_text_hi = 0;  // libgreen's code, set once
 ProbeForward g_forward = nullptr;
 std::atomic<bool> g_active{false};
+// probes_pause(): execs in progress, and probe_send()s between their check
+// of it and their tgkill (seq_cst: each side's write is seen by the other).
+std::atomic<int> g_paused{0};
+std::atomic<int> g_sending{0};
 
 bool in_libgreen(uintptr_t pc) { return pc >= g_text_lo && pc < g_text_hi; }
 bool in_entry(uintptr_t pc) {
@@ -176,11 +180,31 @@ bool probe_active() { return g_active.load(std::memory_order_relaxed); }
 void probe_send(Hub* h, Machine* m, Green* g, uint64_t resumes, uint32_t what) {
   if (!m) m = h->m.load(std::memory_order_acquire);
   if (!m) return;
-  h->probe_green.store(g, std::memory_order_relaxed);
-  h->probe_resumes.store(resumes, std::memory_order_relaxed);
-  h->probe.fetch_or(what, std::memory_order_release);
-  static const long pid = sys::call(SYS_getpid);
-  sys::call(SYS_tgkill, pid, m->tid, probe_signal());
+  g_sending.fetch_add(1);
+  if (g_paused.load() == 0) {
+    h->probe_green.store(g, std::memory_order_relaxed);
+    h->probe_resumes.store(resumes, std::memory_order_relaxed);
+    h->probe.fetch_or(what, std::memory_order_release);
+    sys::call(SYS_tgkill, sys::call(SYS_getpid), m->tid, probe_signal());
+  }
+  g_sending.fetch_sub(1);
 }
+
+// A signal pending at execve survives it, and the new program would take
+// it with SIG_DFL, which ends it (seen: CPython killed by signal 64): no
+// probe may be sent from here on, and one already sent to this thread is
+// taken now.
+void probes_pause() {
+  g_paused.fetch_add(1);
+  while (g_sending.load() != 0) sys::call(SYS_sched_yield);
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, probe_signal());
+  const timespec zero{0, 0};
+  while (sys::call(SYS_rt_sigtimedwait, &s, nullptr, &zero, 8) > 0) {
+  }
+}
+
+void probes_resume() { g_paused.fetch_sub(1); }
 
 }  // namespace green

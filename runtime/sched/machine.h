@@ -122,6 +122,11 @@ bool probe_active();  // probe_init() succeeded
 // The monitor asks the M holding h (or m, when given) to act on g, seen
 // running with h->resumes == resumes.
 void probe_send(Hub* h, Machine* m, Green* g, uint64_t resumes, uint32_t what);
+// Around an exec (process/exec_prep.cc): no probe is sent meanwhile, and
+// one pending on the calling thread is taken before the exec. Async-signal-
+// safe; nest.
+void probes_pause();
+void probes_resume();
 // The program's own handler for probe_signal(), if it installed one
 // (signal/handlers.cc sets it; the probe's handler calls it).
 using ProbeForward = bool (*)(int sig, siginfo_t* info, void* uc);

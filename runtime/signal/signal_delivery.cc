@@ -32,8 +32,7 @@ int signal_kill_green(Green* g, int sig) {
   Hub* h = g->hub;
   Machine* m = h->m.load(std::memory_order_acquire);
   uint64_t before = h->tkills_taken.load(std::memory_order_acquire);
-  static const long pid = sys::call(SYS_getpid);
-  long rc = sys::call(SYS_tgkill, pid, m->tid, sig);
+  long rc = sys::call(SYS_tgkill, sys::call(SYS_getpid), m->tid, sig);  // not cached: fork
   if (rc < 0) return static_cast<int>(-rc);
   if (h == block_hub() || !signal_has_handler(sig)) return 0;
   const timespec slice{0, 20000};
