@@ -31,6 +31,7 @@
 #include <atomic>
 
 #include "os/check.h"
+#include "os/high_fd.h"
 #include "os/sys.h"
 #include "sched/hub.h"
 #include "sched/machine.h"
@@ -57,6 +58,7 @@ void fresh_loop(Hub* h) {
   uv_loop_t* old = h->loop;
   int backend = uv_backend_fd(old);
   if (backend >= 0) sys::close(backend);
+  HighFds libgreens_own;  // the new loop's fds go high (os/high_fd.h)
   GREEN_CHECK(hub_loop_init(h) == 0, "uv_loop_init in a forked child");
   GREEN_CHECK(signal_hub_init(h) == 0, "uv_async_init in a forked child");
 }

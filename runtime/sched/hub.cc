@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "os/check.h"
+#include "os/high_fd.h"
 #include "config/config.h"
 #include "sched/machine.h"
 #include "sched/netpoll.h"
@@ -183,6 +184,7 @@ int hub_loop_init(Hub* h) {
 
 static Hub* hub_create() {
   if (const char* missing = tcb_init()) fatal("libgreen: this glibc lacks %s: no green thread can start", missing);
+  HighFds libgreens_own;  // libuv's fds for this loop go high too (os/high_fd.h)
   auto h = new Hub;
   GREEN_CHECK(hub_loop_init(h) == 0, "uv_loop_init");
   GREEN_CHECK(h->timers.init(h->loop) == 0, "timerfd");

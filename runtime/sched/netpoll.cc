@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "os/check.h"
+#include "os/high_fd.h"
 #include "os/spinlock.h"
 #include "sched/hub.h"
 #include "sched/netpoll_hub.h"
@@ -163,13 +164,9 @@ void netpoll_dispatch(FdWatch* w, uint32_t ev) {
   }
 }
 
-// Lowest number for private dups: high, so the program's own next fd
+// Private dups go high (os/high_fd.h), so the program's own next fd
 // numbers stay the ones it would get natively.
-static int private_fd_base() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 1024;
-  return static_cast<int>(rl.rlim_cur * 3 / 4);
-}
+static int private_fd_base() { return high_fd_base(); }
 
 // The waiters' stacks belong to green threads that did not survive the fork;
 // watches stay, disarmed: the new epoll has no registrations. Orphans are

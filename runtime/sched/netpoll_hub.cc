@@ -1,4 +1,8 @@
 #include "sched/netpoll_hub.h"
+
+#include <sys/syscall.h>
+
+#include "os/high_fd.h"
 #include "os/sys.h"
 
 #include <fcntl.h>
@@ -25,8 +29,8 @@ static int watch_libuv(Hub* h) {
 }
 
 int netpoll_init(Hub* h) {
-  h->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (h->epfd < 0) return -errno;
+  h->epfd = fd_move_high(static_cast<int>(sys::call(SYS_epoll_create1, EPOLL_CLOEXEC)));
+  if (h->epfd < 0) return h->epfd;
   return watch_libuv(h);
 }
 
@@ -46,8 +50,8 @@ void netpoll_wait(Hub* h, int timeout_ms) {
 // reference by putting a new instance over the number, never epoll_ctl's it.
 // The loop is new too (fork.cc), so its backend is watched afresh.
 int netpoll_reopen(Hub* h) {
-  int fd = epoll_create1(EPOLL_CLOEXEC);
-  if (fd < 0) return -errno;
+  int fd = static_cast<int>(sys::call(SYS_epoll_create1, EPOLL_CLOEXEC));
+  if (fd < 0) return fd;
   int rc = sys::dup3(fd, h->epfd, O_CLOEXEC);
   sys::close(fd);
   if (rc > 0) rc = 0;

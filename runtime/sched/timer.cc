@@ -1,4 +1,5 @@
 #include "sched/timer.h"
+#include "os/high_fd.h"
 #include "os/sys.h"
 
 #include <cerrno>
@@ -23,6 +24,7 @@ ParkTimer::ParkTimer(Green* g_, int result_) : g(g_), seq(park_seq(g_)), result(
 int Timers::init(uv_loop_t* loop) {
   tfd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (tfd_ < 0) return -errno;
+  tfd_ = fd_move_high(tfd_);
   int rc = uv_poll_init(loop, &poll_, tfd_);
   if (rc != 0) return rc;
   poll_.data = this;

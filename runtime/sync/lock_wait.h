@@ -24,6 +24,10 @@
 
 namespace green {
 
+// The lot bits of a waiter with tag (tags 1..31 each get a bit, so that an
+// unlock can wake one kind only: rwlock writers; tag 0 waiters match all).
+constexpr uint32_t bits_of_tag(int tag) { return tag > 0 && tag < 32 ? 1u << tag : lot::kAnyBits; }
+
 // try_op() returns 0 when it took the object, `busy` when it must wait, or
 // another error number to return. Returns 0, ETIMEDOUT or try_op's error.
 template <class Try>
@@ -36,7 +40,7 @@ int park_until_acquired(const void* key, int tag, green::Nanos deadline, bool sh
     if (deadline <= green::now()) return ETIMEDOUT;
     green::Nanos until = shared ? std::min(deadline, green::now() + poll) : deadline;
     int got = busy;
-    int p = lot::park(key, lot::kAnyBits, tag, until, shared ? green::WaitReason::kSyncShared : why, [&] {
+    int p = lot::park(key, bits_of_tag(tag), tag, until, shared ? green::WaitReason::kSyncShared : why, [&] {
       got = try_op();
       return got == busy;
     });

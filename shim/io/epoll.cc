@@ -1,10 +1,13 @@
-// epoll.cc: epoll_wait, epoll_pwait, epoll_pwait2.
+// epoll.cc: epoll_wait, epoll_pwait, epoll_pwait2; epoll_create and
+// epoll_create1, whose fd goes high when libuv makes a hub's loop
+// (os/high_fd.h).
 //
 // An epoll fd is itself pollable: it is readable when its own ready list is
 // not empty. So a green epoll_wait is a zero-timeout real call, then a park
 // on the epoll fd (green::wait_fd), then the real call again. Every result
 // and error comes from the real call.
 #include "boundary.h"
+#include "os/high_fd.h"
 #include "thread/cancel.h"
 #include "io/deadline.h"
 #include "io/user_memory.h"
@@ -43,4 +46,14 @@ GREEN_EXPORT int epoll_pwait2(int epfd, epoll_event* ev, int max, const timespec
   green::Nanos deadline;
   if (int rc = green::deadline_from_user(timeout, &deadline)) return shim::syscall_ret(rc);
   return epoll_green(epfd, ev, max, deadline, mask);
+}
+
+GREEN_EXPORT int epoll_create(int size) {
+  int fd = REAL(epoll_create)(size);
+  return green::t_high_fds ? green::fd_move_high(fd) : fd;
+}
+
+GREEN_EXPORT int epoll_create1(int flags) {
+  int fd = REAL(epoll_create1)(flags);
+  return green::t_high_fds ? green::fd_move_high(fd) : fd;
 }

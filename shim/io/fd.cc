@@ -1,5 +1,5 @@
 // fd.cc: close, dup, dup2, dup3, fcntl, ioctl(FIONBIO), setsockopt: the
-// fd state follows every change (runtime/io/fd_ops.h).
+// fd state follows every change (runtime/io/fd_ops.h); eventfd and pipe2.
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
@@ -9,6 +9,7 @@
 #include "io/fd_ops.h"
 #include "io/fd_state.h"
 #include "io/fd_view.h"
+#include "os/high_fd.h"
 
 // The second forget covers a wait on another hub that registered the file
 // between the first one and the real close (INV-FD2).
@@ -16,6 +17,22 @@ GREEN_EXPORT int close(int fd) {
   green::fd_closing(fd);
   int r = REAL(close)(fd);
   green::fd_closed(fd);
+  return r;
+}
+
+// libuv's eventfd for a hub's loop goes high (os/high_fd.h).
+GREEN_EXPORT int eventfd(unsigned int initval, int flags) {
+  int fd = REAL(eventfd)(initval, flags);
+  return green::t_high_fds ? green::fd_move_high(fd) : fd;
+}
+
+// libuv's signal pipe for a hub's loop goes high too.
+GREEN_EXPORT int pipe2(int fds[2], int flags) {
+  int r = REAL(pipe2)(fds, flags);
+  if (r == 0 && green::t_high_fds) {
+    fds[0] = green::fd_move_high(fds[0]);
+    fds[1] = green::fd_move_high(fds[1]);
+  }
   return r;
 }
 

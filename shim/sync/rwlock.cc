@@ -3,7 +3,8 @@
 // The rwlock stays glibc's; a green caller uses tryrdlock/trywrlock and
 // parks in the lot keyed by the rwlock (tag: reader or writer); every
 // unlock, from any thread, unlocks with glibc and unparks all green waiters
-// (they retry in FIFO order, so a writer queued first gets it first).
+// (they retry in FIFO order, so a writer queued first gets it first), or,
+// when the lock prefers writers and one waits, the oldest writer only.
 //
 // Owner: glibc records the writer's TID (shared by a hub's green threads)
 // and reports EDEADLK when it relocks, so the green writer is recorded in
@@ -58,8 +59,12 @@ int green_lock(pthread_rwlock_t* rw, bool write, clockid_t clock, const timespec
   }
   if (green::owner_of(rw).owner == green::current()) return EDEADLK;
   auto attempt = [&] { return write ? try_write(rw) : try_read(rw); };
-  return green::park_until_acquired(rw, write ? kWriter : kReader, deadline, shared(rw),
-                                   green::WaitReason::kRwlock, EBUSY, attempt);
+  int r = green::park_until_acquired(rw, write ? kWriter : kReader, deadline, shared(rw),
+                                     green::WaitReason::kRwlock, EBUSY, attempt);
+  // A writer that gives up may leave readers parked behind it (unlock woke
+  // only writers): they retry.
+  if (r != 0 && write && green::lot::maybe_waiters(rw)) green::lot::unpark_all(rw);
+  return r;
 }
 
 }  // namespace
@@ -108,6 +113,12 @@ GREEN_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t cloc
 GREEN_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
   if (green::current() && green::owner_of(rw).owner == green::current()) green::owner_erase(rw);
   int r = REAL(pthread_rwlock_unlock)(rw);
-  if (r == 0 && green::lot::maybe_waiters(rw)) green::lot::unpark_all(rw);
+  if (r != 0 || !green::lot::maybe_waiters(rw)) return r;
+  // Writers first: the oldest waiting writer alone retries, so a reader
+  // parked behind it on another hub cannot take the lock first.
+  if (writers_first(rw) && green::lot::count_tag(rw, kWriter) > 0 &&
+      green::lot::unpark(rw, 1, green::bits_of_tag(kWriter)) > 0)
+    return r;
+  green::lot::unpark_all(rw);
   return r;
 }

@@ -24,6 +24,7 @@
 #include "io/deadline.h"
 #include "io/fd_view.h"
 #include "io/offload_call.h"
+#include "os/high_fd.h"
 #include "sync/futex.h"
 #include "io/user_memory.h"
 
@@ -105,6 +106,7 @@ GREEN_EXPORT long syscall(long number, ...) {
     green::ReleasableCall may_block;  // io_getevents, and any call libgreen does not know
     r = REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
   }
+  if (number == SYS_io_uring_setup && green::t_high_fds) r = green::fd_move_high(static_cast<int>(r));
   green::note_raw_syscall(number, a, r);  // fd_view.cc
   return r;
 }
