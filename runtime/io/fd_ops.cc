@@ -14,6 +14,7 @@
 
 #include "glibc/real.h"
 #include "io/fd_state.h"
+#include "os/high_fd.h"
 #include "io/file_lock.h"
 #include "sched/hub.h"
 #include "sched/netpoll.h"
@@ -90,5 +91,26 @@ int fd_fionbio(int fd, void* arg) {
 }
 
 void fd_closed(int fd) { forget_fd(fd); }
+
+int fd_close_range(unsigned int first, unsigned int last, int flags, CloseRangeFn real) {
+  constexpr int kCloexec = 1 << 2;  // CLOSE_RANGE_CLOEXEC (Linux 5.11; not in Debian 11's headers)
+  if ((flags & kCloexec) || runtime_context()) return real(first, last, flags);
+  int lo = first > 0x7fffffffu ? 0x7fffffff : static_cast<int>(first);
+  int top = last > 0x7fffffffu ? 0x7fffffff : static_cast<int>(last);
+  int tracked = top < lo + 65535 ? top : lo + 65535;
+  for (int fd = lo; fd <= tracked; fd++)
+    if (!own_fd(fd)) fd_closing(fd);
+  int rc = 0;
+  for (int from = lo; from <= top && rc == 0;) {
+    int own = own_fd_next(from, top);
+    int to = own < 0 ? top : own - 1;
+    if (to >= from) rc = real(static_cast<unsigned>(from), static_cast<unsigned>(to), flags);
+    if (own < 0) break;
+    from = own + 1;
+  }
+  for (int fd = lo; fd <= tracked; fd++)
+    if (!own_fd(fd)) fd_closed(fd);
+  return rc;
+}
 
 }  // namespace green

@@ -12,6 +12,15 @@ void fd_closing(int fd);
 // After the real close: a wait that registered the file meanwhile on
 // another hub registers afresh (INV-FD2).
 void fd_closed(int fd);
+
+// close_range(first, last, flags) as the program means it: its own fds in
+// the range closed (each as close() would: waiters move to private dups,
+// fd state forgotten, for numbers up to first + 65535), libgreen's own left
+// open (os/high_fd.h), by calls to real() on the gaps between them.
+// CLOSE_RANGE_CLOEXEC, or libgreen's own code calling, goes straight to
+// real(). 0, or -1 and errno.
+using CloseRangeFn = int (*)(unsigned int first, unsigned int last, int flags);
+int fd_close_range(unsigned int first, unsigned int last, int flags, CloseRangeFn real);
 // fcntl(fd, cmd, arg) through real (libc's fcntl or fcntl64): F_GETFL and
 // F_SETFL in the program's own view, F_DUPFD copies the fd state, F_SETLKW
 // parks (file_lock.h).

@@ -8,8 +8,14 @@
 // libgreen moves each to the top of the fd space, where its private dups
 // already live (sched/netpoll.cc): from 3/4 of the soft RLIMIT_NOFILE up.
 //
+// They are also not the program's to close: close() of one fails with
+// EBADF, as it would natively (the program never opened it), and
+// close_range/closefrom close around them (shim/io/fd.cc), so the daemon
+// idiom "close every fd from 3 up" leaves libgreen working.
+//
 // Threading: any thread. t_high_fds is per thread (per green thread's
 // block, like all TLS); HighFds scopes are made around hub creation only.
+// The set of own fds is a bitmap of atomics.
 #pragma once
 
 namespace green {
@@ -18,8 +24,16 @@ namespace green {
 int high_fd_base();
 
 // Moves fd to a number >= high_fd_base(), close-on-exec, and closes fd;
-// returns the new number, or fd itself if none is free (or fd < 0).
+// returns the new number, or fd itself if none is free (or fd < 0). The
+// result is one of libgreen's own fds.
 int fd_move_high(int fd);
+
+// libgreen's own fds: marked when made, unmarked before libgreen closes one.
+void own_fd_add(int fd);
+void own_fd_remove(int fd);
+bool own_fd(int fd);
+// The lowest own fd in [from, to], or -1.
+int own_fd_next(int from, int to);
 
 // While a HighFds lives on this thread, the fds that libuv makes through
 // interposed calls (epoll_create1, eventfd, io_uring_setup) are libgreen's:

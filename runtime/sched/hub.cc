@@ -70,6 +70,11 @@ Green* current() {
   return h ? h->running : nullptr;
 }
 
+bool runtime_context() {
+  Hub* h = t_hub;
+  return t_passthrough > 0 || (h && !h->running);
+}
+
 bool intercepting() {
   Hub* h = t_hub;
   if (!h || t_passthrough != 0) return false;

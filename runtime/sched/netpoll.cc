@@ -97,6 +97,7 @@ FdRef::FdRef(int fd, uint32_t gen) : w_(nullptr), fd_(fd), gen_(gen) {}
 static void release_watch(FdWatch* w) {
   if (--w->refs == 0 && w->orphan) {
     netpoll_unregister(this_hub(), w->fd);
+    own_fd_remove(w->fd);
     sys::close(w->fd);
     delete w;
   }
@@ -195,6 +196,7 @@ static void close_on(Hub* h, int fd) {
   int priv = sys::fcntl(fd, F_DUPFD_CLOEXEC, private_fd_base());
   if (priv < 0) priv = sys::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   GREEN_CHECK(priv >= 0, "no fd left to keep a waited-on file open across close()");
+  own_fd_add(priv);
   w->fd = priv;
   w->orphan = true;
   w->armed = false;

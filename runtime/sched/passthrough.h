@@ -48,4 +48,8 @@ class ReleasableCall {
 // code or signal handler asked for pass-through.
 bool intercepting();
 
+// True in libgreen's and libuv's own code: a hub's context, or a
+// PassThrough scope (their fds are theirs to close: os/high_fd.h).
+bool runtime_context();
+
 }  // namespace green

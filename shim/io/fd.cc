@@ -14,10 +14,26 @@
 // The second forget covers a wait on another hub that registered the file
 // between the first one and the real close (INV-FD2).
 GREEN_EXPORT int close(int fd) {
+  if (green::own_fd(fd) && !green::runtime_context()) {  // not the program's (os/high_fd.h)
+    errno = EBADF;
+    return -1;
+  }
   green::fd_closing(fd);
   int r = REAL(close)(fd);
   green::fd_closed(fd);
   return r;
+}
+
+// close_range over libgreen's own fds closes the program's around them
+// (runtime/io/fd_ops.h).
+GREEN_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+  return green::fd_close_range(first, last, flags, REAL(close_range));
+}
+
+GREEN_EXPORT void closefrom(int lowfd) {
+  if (lowfd < 0) lowfd = 0;
+  if (close_range(static_cast<unsigned>(lowfd), ~0u, 0) != 0 && errno == ENOSYS)
+    REAL(closefrom)(lowfd);  // a kernel without close_range: glibc's fallback
 }
 
 // libuv's eventfd for a hub's loop goes high (os/high_fd.h).

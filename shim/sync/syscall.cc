@@ -22,6 +22,7 @@
 
 #include "boundary.h"
 #include "io/deadline.h"
+#include "io/fd_ops.h"
 #include "io/fd_view.h"
 #include "io/offload_call.h"
 #include "os/high_fd.h"
@@ -99,6 +100,11 @@ GREEN_EXPORT long syscall(long number, ...) {
     long r = futex(f);
     if (r != -ENOSYS) return shim::syscall_ret(r);
   }
+  if (number == SYS_close_range)  // around libgreen's own fds (runtime/io/fd_ops.h)
+    return green::fd_close_range(static_cast<unsigned>(a[0]), static_cast<unsigned>(a[1]),
+                                 static_cast<int>(a[2]), [](unsigned lo, unsigned hi, int fl) {
+                                   return static_cast<int>(REAL(syscall)(SYS_close_range, lo, hi, fl));
+                                 });
   if ((number == SYS_io_getevents || number == SYS_io_pgetevents) && green::intercepting())
     return green::offload_call([&] { return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]); });
   long r;
