@@ -29,6 +29,14 @@
 #include "sync/futex.h"
 #include "io/user_memory.h"
 
+// Newer than Debian 11's glibc headers (2.31); one number on every CPU.
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#endif
+
 namespace {
 
 struct FutexArgs {
