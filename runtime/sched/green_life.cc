@@ -24,13 +24,15 @@ static void release_green(Green* g) {
 
 
 
-// In its own section: the probe's unwinding (handoff.cc) stops at it, the
-// bottom of every spawned green thread's stack.
-__attribute__((section("green_entry"), noinline)) static void green_entry(void* arg) {
+// The bottom of every spawned green thread's stack: the probe's unwinding
+// (handoff.cc) stops at it (green_entry_start()).
+__attribute__((noinline)) static void green_entry(void* arg) {
   auto g = static_cast<Green*>(arg);
   tcb_thread_start();
   exit_current(g->fn(g->arg));
 }
+
+uintptr_t green_entry_start() { return reinterpret_cast<uintptr_t>(&green_entry); }
 
 void exit_current(void* result) {
   Hub* h = this_hub();

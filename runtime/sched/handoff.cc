@@ -41,10 +41,6 @@
 #include "sched/passthrough.h"
 #include "tls/thread_pointer.h"
 
-// Bounds of green_life.cc's green_entry (its own section).
-extern "C" char __start_green_entry[] __attribute__((weak, visibility("hidden")));
-extern "C" char __stop_green_entry[] __attribute__((weak, visibility("hidden")));
-
 namespace green {
 
 thread_local int t_releasable __attribute__((tls_model("initial-exec"))) = 0;
@@ -60,10 +56,6 @@ std::atomic<int> g_paused{0};
 std::atomic<int> g_sending{0};
 
 bool in_libgreen(uintptr_t pc) { return pc >= g_text_lo && pc < g_text_hi; }
-bool in_entry(uintptr_t pc) {
-  return __start_green_entry && pc >= reinterpret_cast<uintptr_t>(__start_green_entry) &&
-         pc < reinterpret_cast<uintptr_t>(__stop_green_entry);
-}
 
 int find_text(dl_phdr_info* info, size_t, void* arg) {
   auto self = reinterpret_cast<uintptr_t>(arg);
@@ -99,7 +91,7 @@ _Unwind_Reason_Code visit(_Unwind_Context* c, void* arg) {
   } else if (pc) {
     pc--;  // a return address: the call is just before it
   }
-  if (in_entry(pc)) {
+  if (_Unwind_GetRegionStart(c) == green_entry_start()) {  // the frame's function (its FDE)
     w->at_entry = true;
     return _URC_NORMAL_STOP;
   }

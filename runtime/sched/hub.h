@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "sched/green_thread.h"
@@ -175,6 +176,10 @@ void on_inbox(uv_async_t* a);
 // The loop, and the hub context's entry (it first finishes the adopted
 // thread's switch out).
 [[noreturn]] void hub_loop(Hub* h);
+
+// Where green_entry (green_life.cc), the bottom frame of every spawned
+// green thread, starts: the probe's unwinding stops there (handoff.cc).
+uintptr_t green_entry_start();
 
 // Makes h->loop (a new uv_loop_t) with the inbox's uv_async_t: 0 or a libuv
 // error. The timer and signal handles are the callers'.
