@@ -44,8 +44,13 @@ inline size_t full_reserve() {
 inline size_t initial_reserve() { return 0; }
 
 // The static TLS bytes the modules of the fresh block at tp use, from tp
-// outwards: down to the lowest static block its DTV names.
+// outwards: down to the lowest static block its DTV names, or to the end
+// of the rseq area, which glibc 2.40+ puts below the static TLS (tcb.cc
+// writes its cpu_id: left out, that write landed on the green thread's
+// initial frame, Debian 13).
 inline size_t static_tls_used(char* tp) {
+  const TlsLayout& l = tls_layout();
+  size_t rseq_end = l.rseq && l.rseq_offset < 0 ? static_cast<size_t>(-l.rseq_offset) + 32 : 0;
   auto dtv = reinterpret_cast<DtvEntry**>(tp)[1];
   size_t n = reinterpret_cast<size_t*>(dtv)[-2];
   size_t used = 0;
@@ -54,6 +59,7 @@ inline size_t static_tls_used(char* tp) {
     if (v && v < tp && static_cast<size_t>(tp - v) <= full_reserve() && size_t(tp - v) > used)
       used = tp - v;
   }
+  if (rseq_end > used) used = rseq_end;
   return (used + 63) & ~size_t(63);
 }
 
