@@ -78,7 +78,7 @@ void hold_hub(Hub* h, Machine* m, char* running_tp) {
   if (g_mask_hook) g_mask_hook(h);
 }
 
-void run_jobs(Machine* me);
+[[noreturn]] void run_jobs(Machine* me);
 
 // An M's hub left it (a hand-back): back on its own block, taking no
 // signal, it tells the green thread it released the hub for, and waits.
@@ -102,7 +102,7 @@ void spare_entry(void* arg) {
 
 // A spare waits for a hub and runs its loop from where it stopped; it comes
 // back here when it hands the hub back.
-[[noreturn]] void run_jobs_loop(Machine* me) {
+[[noreturn]] void run_jobs(Machine* me) {
   for (;;) {
     while (me->wake.exchange(0, std::memory_order_acquire) == 0) futex_wait(&me->wake, 0);
     Hub* h = me->job;
@@ -113,8 +113,6 @@ void spare_entry(void* arg) {
     after_hub(me);
   }
 }
-
-void run_jobs(Machine* me) { run_jobs_loop(me); }
 
 // The first time an M that is not a spare thread releases a hub: a private
 // block and a small stack for its spare loop (INV-M2).
@@ -144,7 +142,6 @@ void* spare_main(void* arg) {
 void spare_start(Hub* h) {
   PassThrough pt;
   auto m = new Machine;
-  m->spare_thread = true;
   m->job = h;
   m->wake.store(1, std::memory_order_release);
   pthread_attr_t attr;

@@ -48,7 +48,6 @@ struct Machine {
   char* tp = nullptr;
   void* tcache = nullptr;       // its malloc cache and arena (tls/tcb.cc)
   void* arena = nullptr;
-  bool spare_thread = false;    // made by the monitor: its own block is free
   // A spare's own context while it runs a hub, on its native stack or on
   // idle_stack (made the first time an M releases a hub).
   Context idle;

@@ -50,31 +50,36 @@ static long raw_read(int fd, void *buf, unsigned long n)
 #endif
 }
 
-static void *reader(void *arg)
+/* Waits in read on fd by `how`, expecting `want`; sets *done. */
+static void wait_read(long (*how)(int, void *, unsigned long), int fd, const char *want,
+		      const char *what, volatile int *done)
 {
-	(void)arg;
 	char buf[32] = {0};
 	long n;
 	do
-		n = raw_read(g_pipe[0], buf, sizeof buf - 1);
-	while (n == -EINTR);
-	CHECK(n == 5 && strcmp(buf, "hello") == 0, "raw read returned %ld \"%s\"", n, buf);
-	printf("raw read: %ld bytes\n", n);
-	g_done = 1;
+		n = how(fd, buf, sizeof buf - 1);
+	while (n == -EINTR || (n == -1 && errno == EINTR));
+	CHECK(n == 5 && strcmp(buf, want) == 0, "%s returned %ld \"%s\"", what, n, buf);
+	printf("%s: %ld bytes\n", what, n);
+	*done = 1;
+}
+
+static long libc_read(int fd, void *buf, unsigned long n)
+{
+	return syscall(SYS_read, fd, buf, n);
+}
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	wait_read(raw_read, g_pipe[0], "hello", "raw read", &g_done);
 	return NULL;
 }
 
 static void *libc_reader(void *arg)
 {
 	(void)arg;
-	char buf[32] = {0};
-	long n;
-	do
-		n = syscall(SYS_read, g_pipe2[0], buf, sizeof buf - 1);
-	while (n == -1 && errno == EINTR);
-	CHECK(n == 5 && strcmp(buf, "world") == 0, "syscall(SYS_read) returned %ld \"%s\"", n, buf);
-	printf("syscall(SYS_read): %ld bytes\n", n);
-	g_done2 = 1;
+	wait_read(libc_read, g_pipe2[0], "world", "syscall(SYS_read)", &g_done2);
 	return NULL;
 }
 
