@@ -3,13 +3,16 @@
 # demo need, when any is missing (apt-get update first). Root or sudo.
 #   required: meson ninja-build g++ pkg-config libuv1-dev catch2 python3
 #   optional: rustc (the Rust differential tests), gnuplot-nox (bench plots),
-#             strace (the daemon_strace differential test), mariadb-server and
-#             mariadb-client (tests/daemons/mariadb.sh; installed without
-#             starting the service)
+#             strace (the daemon_strace differential test), and the real
+#             daemons of tests/daemons with their clients (installed without
+#             starting their services): mariadb-server mariadb-client
+#             redis-server redis-tools memcached libmemcached-tools apache2
+#             apache2-utils
 set -euo pipefail
 
 required=(meson ninja-build g++ pkg-config libuv1-dev catch2 python3)
-optional=(rustc gnuplot-nox strace mariadb-server mariadb-client)
+optional=(rustc gnuplot-nox strace mariadb-server mariadb-client redis-server redis-tools
+          memcached libmemcached-tools apache2 apache2-utils)
 
 missing() {
     for pkg in "$@"; do

@@ -1,0 +1,109 @@
+# lib.sh: what the daemon tests (tests/daemons/*.sh) share. Sourced, never
+# run. Each test starts a real daemon on 127.0.0.1 with a private config in a
+# temp dir, drives it with its real client, stops it, and compares the whole
+# transcript (answers, exit status) natively and under libgreen. Output: TAP.
+#
+# A test calls daemon_init BUILD first; it sets
+#   $lib  the libgreen.so under test
+#   $tmp  a private temp dir, removed (and its daemons killed) at exit
+# (DAEMON_SHOW=1 prints each native transcript as TAP comments) and then, per mode (native, or green@HUBS), runs the daemon with
+# $(mode_env MODE) in front of its command.
+
+daemon_init() {
+    local build
+    build=$(readlink -f "${1:-build}")
+    lib=$build/shim/libgreen.so
+    tmp=$(mktemp -d)
+    chmod 755 "$tmp"  # daemons that drop to another user read their files here
+    daemon_pids=()
+    trap daemon_cleanup EXIT
+    tap_n=0
+    # GREEN_ENV=GREEN_HANDOFF_MS=0 etc.: extra settings for every green run.
+    green_env=(${GREEN_ENV:-})
+}
+
+daemon_cleanup() {
+    local pid
+    for pid in "${daemon_pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    # Daemons started inside $(...) are not in daemon_pids: they name $tmp.
+    pkill -KILL -f -- "$tmp" 2>/dev/null
+    rm -rf "$tmp"
+}
+
+# need CMD...: prints the TAP plan "1..0 # SKIP" and exits when a command is
+# missing (tools/install-deps.sh installs them on Debian).
+need() {
+    local cmd
+    for cmd in "$@"; do
+        command -v "$cmd" >/dev/null || PATH=$PATH:/usr/sbin:/sbin
+        command -v "$cmd" >/dev/null || { echo "1..0 # SKIP $cmd is not installed"; exit 0; }
+    done
+}
+
+# mode_env MODE: the command prefix for MODE: "native" or "green@HUBS".
+mode_env() {
+    case $1 in
+        native) echo env ;;
+        green@*) echo env LD_PRELOAD="$lib" GREEN_HUBS="${1#green@}" "${green_env[@]}" ;;
+    esac
+}
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT PID [SECONDS]: until 127.0.0.1:PORT accepts a connection;
+# fails when PID exits first or the time runs out (default 30 s).
+wait_port() {
+    local port=$1 pid=$2 tries=$((${3:-30} * 10))
+    while [ $tries -gt 0 ]; do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+        tries=$((tries - 1))
+    done
+    return 1
+}
+
+# started CMD...: runs CMD in the background and records its pid in $started.
+started() {
+    "$@" &
+    started=$!
+    daemon_pids+=("$started")
+}
+
+# wait_exit PID [SECONDS]: prints "exit STATUS" once PID has exited, or
+# "exit timeout" (and kills it) when it has not within SECONDS (default 30).
+wait_exit() {
+    local pid=$1 tries=$((${2:-30} * 10)) rc
+    while [ $tries -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+        sleep 0.1
+        tries=$((tries - 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        echo "exit timeout"
+        return
+    fi
+    wait "$pid"
+    rc=$?
+    echo "exit $rc"
+}
+
+# same NATIVE GREEN DESCRIPTION [LOG]: one TAP line: ok when the transcripts
+# are equal, else not ok with the diff (and LOG's tail) as TAP comments.
+same() {
+    local native=$1 green=$2 what=$3 log=${4:-}
+    tap_n=$((tap_n + 1))
+    [ -n "${DAEMON_SHOW:-}" ] && sed 's/^/# native: /' <<<"$native"  # to read what is compared
+    if [ "$native" = "$green" ]; then
+        echo "ok $tap_n - $what"
+        return 0
+    fi
+    echo "not ok $tap_n - $what: differs under libgreen"
+    diff <(echo "$native") <(echo "$green") | sed 's/^/# /'
+    [ -n "$log" ] && [ -f "$log" ] && tail -15 "$log" | sed 's/^/# log: /'
+    return 1
+}
