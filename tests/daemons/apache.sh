@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# apache.sh: Debian's Apache httpd, worker MPM (2 children x 200 threads),
+# natively and under libgreen (1 and 4 hubs): static files byte-identical
+# with curl (sendfile and mmap on, a 4 MiB file, a range, HEAD, 404, kept-
+# alive connections reused), ab with KeepAlive at 200 connections and
+# without at 400, no child crashed, and `apache2 -k graceful-stop` ending it.
+#
+# usage: tests/daemons/apache.sh BUILD   (prints TAP; needs apache2, apache2-utils)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+need apache2 ab curl
+daemon_init "${1:-build}"
+ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+modules=/usr/lib/apache2/modules
+[ -f $modules/mod_mpm_worker.so ] || { echo "1..0 # SKIP no $modules/mod_mpm_worker.so"; exit 0; }
+
+htdocs=$tmp/htdocs
+mkdir -p "$htdocs"
+head -c 4194304 /dev/urandom >"$htdocs/big.bin"
+head -c 10240 /dev/urandom >"$htdocs/10k.bin"
+printf 'hello from apache\n' >"$htdocs/index.html"
+: >"$htdocs/empty.txt"
+
+# run MODE: start, drive, stop; prints the transcript.
+run() {
+    local mode=$1 dir=$tmp/$1 port
+    port=$(free_port)
+    mkdir -p "$dir"
+    local user=
+    [ "$(id -u)" = 0 ] && user=$'User nobody\nGroup nogroup'
+    cat >"$dir/httpd.conf" <<EOF
+ServerRoot $dir
+DefaultRuntimeDir $dir
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile $dir/httpd.pid
+ErrorLog $dir/error.log
+LogLevel notice
+$user
+LoadModule mpm_worker_module $modules/mod_mpm_worker.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule mime_module $modules/mod_mime.so
+TypesConfig /etc/mime.types
+ServerLimit 2
+StartServers 2
+ThreadLimit 200
+ThreadsPerChild 200
+MaxRequestWorkers 400
+MinSpareThreads 50
+MaxSpareThreads 400
+MaxConnectionsPerChild 0
+KeepAlive On
+MaxKeepAliveRequests 1000
+EnableSendfile On
+EnableMMAP On
+GracefulShutdownTimeout 20
+DocumentRoot $htdocs
+<Directory $htdocs>
+    Require all granted
+</Directory>
+EOF
+    started $(mode_env "$mode") apache2 -f "$dir/httpd.conf" -DFOREGROUND
+    local pid=$started
+    wait_port "$port" "$pid" || { echo "did not start"; wait_exit "$pid" 1; return; }
+    local url=http://127.0.0.1:$port f
+    for f in index.html empty.txt 10k.bin big.bin; do
+        curl -s -o "$dir/got" -w "$f: %{http_code} %{size_download} %{content_type}" "$url/$f"
+        cmp -s "$dir/got" "$htdocs/$f" && echo " identical" || echo " differs"
+    done
+    curl -s -r 1000-1999 -o "$dir/got" -w "range: %{http_code} %{size_download}" "$url/big.bin"
+    cmp -s "$dir/got" <(tail -c +1001 "$htdocs/big.bin" | head -c 1000) && echo " identical" || echo " differs"
+    curl -s -I "$url/big.bin" | tr -d '\r' | grep -E '^(HTTP|Content-Length|Accept-Ranges)'
+    curl -s -o /dev/null -w "missing: %{http_code}\n" "$url/missing"
+    # One connection, reused for the next three requests.
+    curl -s -o /dev/null -o /dev/null -o /dev/null -o /dev/null -w "%{http_code} connects %{num_connects}\n" \
+        "$url/index.html" "$url/10k.bin" "$url/big.bin" "$url/index.html"
+    local a
+    for a in "-k -c 200 -n 4000 $url/10k.bin" "-c 400 -n 4000 $url/index.html"; do
+        # shellcheck disable=SC2086
+        timeout 120 ab -q -r -s 60 $a >"$dir/ab" 2>&1
+        echo "ab ${a% *}: exit $?"
+        grep -E '^(Complete requests|Failed requests|Non-2xx|HTML transferred)' "$dir/ab"
+    done
+    timeout 60 apache2 -f "$dir/httpd.conf" -k graceful-stop
+    echo "graceful-stop: $?"
+    wait_exit "$pid" 60
+    echo "children crashed: $(grep -c 'exit signal' "$dir/error.log")"
+}
+
+native=$(run native)
+modes=(green@1 green@4)
+echo "1..${#modes[@]}"
+for mode in "${modes[@]}"; do
+    same "$native" "$(run "$mode")" "apache2 worker MPM, $mode: same bodies, statuses, counts and stop" \
+        "$tmp/$mode/error.log"
+done
