@@ -87,10 +87,5 @@ EOF
     echo "children crashed: $(grep -c 'exit signal' "$dir/error.log")"
 }
 
-native=$(run native)
-modes=(green@1 green@4)
-echo "1..${#modes[@]}"
-for mode in "${modes[@]}"; do
-    same "$native" "$(run "$mode")" "apache2 worker MPM, $mode: same bodies, statuses, counts and stop" \
-        "$tmp/$mode/error.log"
-done
+echo "1..${#green_modes[@]}"
+compare_modes run "apache2 worker MPM, %s: same bodies, statuses, counts and stop" "$tmp/%s/error.log"

@@ -58,13 +58,6 @@ tcp_server() {
     cat "$dir/log"
 }
 
-native_http=$(http_server native)
-native_tcp=$(tcp_server native)
-modes=(green@1 green@4)
-echo "1..$((2 * ${#modes[@]}))"
-for mode in "${modes[@]}"; do
-    same "$native_http" "$(http_server "$mode")" "python3 -m http.server, $mode: same bodies, statuses and stop" \
-        "$tmp/$mode-http/log"
-    same "$native_tcp" "$(tcp_server "$mode")" "socketserver.ThreadingTCPServer, $mode: same answers, count and exit" \
-        "$tmp/$mode-tcp/log"
-done
+echo "1..$((2 * ${#green_modes[@]}))"
+compare_modes http_server "python3 -m http.server, %s: same bodies, statuses and stop" "$tmp/%s-http/log"
+compare_modes tcp_server "socketserver.ThreadingTCPServer, %s: same answers, count and exit" "$tmp/%s-tcp/log"

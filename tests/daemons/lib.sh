@@ -107,3 +107,18 @@ same() {
     [ -n "$log" ] && [ -f "$log" ] && tail -15 "$log" | sed 's/^/# log: /'
     return 1
 }
+
+# The green modes every daemon test runs (the test pins no hub count of the
+# suite's own: 1 hub, then several on 2 cores).
+green_modes=(green@1 green@4)
+
+# compare_modes RUN WHAT LOG: runs `RUN native`, then `RUN MODE` for each of
+# $green_modes, one TAP line each (same). WHAT and LOG name the mode as %s.
+compare_modes() {
+    local run=$1 what=$2 log=$3 native mode
+    native=$($run native)
+    for mode in "${green_modes[@]}"; do
+        # shellcheck disable=SC2059
+        same "$native" "$($run "$mode")" "$(printf "$what" "$mode")" "$(printf "$log" "$mode")"
+    done
+}

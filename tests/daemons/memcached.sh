@@ -59,10 +59,5 @@ run() {
     wait_exit "$pid" 30
 }
 
-native=$(run native)
-modes=(green@1 green@4)
-echo "1..${#modes[@]}"
-for mode in "${modes[@]}"; do
-    same "$native" "$(run "$mode")" "memcached -t 4, $mode: same protocol answers, counts and exit" \
-        "$tmp/$mode/memcached.log"
-done
+echo "1..${#green_modes[@]}"
+compare_modes run "memcached -t 4, %s: same protocol answers, counts and exit" "$tmp/%s/memcached.log"
