@@ -46,8 +46,11 @@ class Handler(socketserver.StreamRequestHandler):
                 with counter_lock:
                     answer = str(counter)
             elif verb == "SHUTDOWN":
+                # Answered first: once serve_forever returns the process
+                # exits, and this (daemon) thread with it.
+                self.wfile.write(b"bye\n")
                 threading.Thread(target=self.server.shutdown).start()
-                answer = "bye"
+                continue
             else:
                 answer = "unknown " + verb
             self.wfile.write((answer + "\n").encode())
