@@ -23,6 +23,11 @@ enum class WaitReason : uint8_t {
 #include "sched/wait_reason.def"
 #undef X
 };
+constexpr int kWaitReasons = 0
+#define X(name, text, external) +1
+#include "sched/wait_reason.def"
+#undef X
+    ;
 const char* wait_reason_text(WaitReason why);
 bool wait_reason_external(WaitReason why);
 

@@ -4,7 +4,8 @@
 // runs), then the real libc functions, the pthread layer's hooks into the
 // scheduler, the calling thread adopted as green thread 1 of hub 0, the
 // monitor (hand-off and GREEN_MONITOR_MS; its signal handler before any
-// hub unblocks that signal) and the other hubs (GREEN_HUBS > 1).
+// hub unblocks that signal), the other hubs (GREEN_HUBS > 1) and the stats
+// socket (GREEN_STATS=1).
 #include <gnu/libc-version.h>
 
 #include "config/config.h"
@@ -14,6 +15,7 @@
 #include "green.h"
 #include "sched/hub.h"
 #include "sched/monitor.h"
+#include "stats/stats.h"
 #include "signal/masks.h"
 #include "thread/posix_thread.h"
 
@@ -37,6 +39,7 @@ void start() {
   monitor_start();
   adopt_current_thread();
   for (int i = 1; i < config().hubs; i++) start_hub_thread(i);
+  stats_start();
 }
 
 }  // namespace green

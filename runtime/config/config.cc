@@ -177,6 +177,13 @@ static std::string parse_native(Config* c) {
   return "";
 }
 
+static std::string parse_stats(Config* c) {
+  int v = 0;
+  std::string err = parse_int_var("GREEN_STATS", 0, 1, "expected 0 or 1", &v);
+  if (err.empty()) c->stats = v == 1;
+  return err;
+}
+
 static std::string parse_inherit(Config* c) {
   int v = 1;
   std::string err = parse_int_var("GREEN_INHERIT", 0, 1, "expected 0 or 1", &v);
@@ -193,6 +200,7 @@ std::string config_parse(Config* c) {
   if (!(err = parse_int_var("GREEN_HANDOFF_MS", 0, 3600000, "expected milliseconds from 0 (off) to 3600000", &c->handoff_ms)).empty()) return err;
   if (!(err = parse_native(c)).empty()) return err;
   if (!(err = parse_inherit(c)).empty()) return err;
+  if (!(err = parse_stats(c)).empty()) return err;
   return "";
 }
 

@@ -19,6 +19,7 @@ struct Config {
   int handoff_ms = 10;              // GREEN_HANDOFF_MS, 0 = off (sched/machine.h)
   std::vector<std::string> native;  // GREEN_NATIVE: start routines kept native
   bool inherit = true;              // GREEN_INHERIT: children keep LD_PRELOAD
+  bool stats = false;               // GREEN_STATS: serve the stats socket (stats/stats.h)
 };
 
 // Parses GREEN_* from getenv. Returns "" on success, else the message.

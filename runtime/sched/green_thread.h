@@ -39,6 +39,12 @@ struct Green {
   Hub* hub = nullptr;              // home hub; constant
   GreenState state = GreenState::kRunnable;
   WaitReason why = WaitReason::kTest;
+  // What the current park waits for, for reports (stats/): the first fd of
+  // an fd wait (-1 otherwise) and how many fds, and the hub loop's time in
+  // ms when it parked (uv_now).
+  int wait_fd = -1;
+  uint32_t wait_nfds = 0;
+  uint64_t parked_ms = 0;
   Context ctx;
   Stack stack;                     // empty for an adopted OS thread
   void* (*fn)(void*) = nullptr;

@@ -50,6 +50,8 @@ static std::atomic<int> g_hub_count{0};
 static std::atomic<uint64_t> g_spawn_cursor{0};
 static std::atomic<uint64_t> g_next_id{1};
 static std::atomic<long> g_live_greens{0};   // all hubs
+static std::atomic<long> g_peak_greens{0};   // the most g_live_greens has been
+static ReportHook g_report_hook = nullptr;   // set once, before any request
 static std::atomic<int> g_native_wakers{0};
 static ExitHook g_exit_hook = nullptr;       // set once at start-up
 
@@ -83,12 +85,23 @@ bool intercepting() {
 }
 
 uint64_t next_green_id() { return g_next_id.fetch_add(1); }
-long live_greens_add(long d) { return g_live_greens.fetch_add(d) + d; }
+long live_greens_add(long d) {
+  long v = g_live_greens.fetch_add(d) + d;
+  long peak = g_peak_greens.load(std::memory_order_relaxed);
+  while (v > peak && !g_peak_greens.compare_exchange_weak(peak, v, std::memory_order_relaxed)) {
+  }
+  return v;
+}
+long live_greens() { return g_live_greens.load(std::memory_order_relaxed); }
+long peak_greens() { return g_peak_greens.load(std::memory_order_relaxed); }
+uint64_t greens_created() { return g_next_id.load(std::memory_order_relaxed) - 1; }
 ExitHook exit_hook() { return g_exit_hook; }
+void set_report_hook(ReportHook hook) { g_report_hook = hook; }
 bool native_wakers() { return g_native_wakers.load() != 0; }
 
 void drain_inbox(Hub* h) {
   netpoll_serve_closes(h);
+  if (h->report_req.load(std::memory_order_acquire) && g_report_hook) g_report_hook(h);
   Green* g = h->inbox.take_fifo();
   while (g) {
     Green* next = g->inbox_next;
@@ -222,7 +235,7 @@ void adopt_current_thread() {
   h->m.store(machine_for_this_thread(), std::memory_order_release);
   h->add_green(g);
   h->placed.fetch_add(1, std::memory_order_relaxed);
-  g_live_greens.fetch_add(1);
+  live_greens_add(1);
   tcb_adopt(h, g);
   stack_guard_install_thread();
   t_hub = h;
@@ -270,6 +283,7 @@ void registry_fork_child(Hub* h, long greens) {
   }
   g_spawn_cursor.store(0);
   g_live_greens.store(greens);
+  g_peak_greens.store(greens);
   g_native_wakers.store(0);
 }
 

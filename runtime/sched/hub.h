@@ -28,6 +28,7 @@ struct FdWatch;
 struct FdCloseRequest;
 struct Machine;
 struct HandBack;
+struct HubReport;
 
 constexpr int kSignals = 64;  // signal numbers 1..63 fit one 64-bit mask
 
@@ -95,6 +96,12 @@ struct Hub {
   std::atomic<Green*> lost{nullptr};
   std::atomic<Machine*> lost_m{nullptr};  // the M it kept
   std::atomic<uint64_t> handoffs{0};
+
+  // Live stats (stats/stats.h): parks by reason, written by the M holding
+  // the hub, read by any thread; a report request the hub serves from its
+  // inbox (stats/hub_report.cc).
+  std::atomic<uint64_t> parks[kWaitReasons] = {};
+  std::atomic<HubReport*> report_req{nullptr};
 
   // Signals noted by handlers on this OS thread (signal_delivery.cc); any thread
   // (handlers, pthread_kill) writes, the hub reads.
@@ -190,6 +197,11 @@ void hub_entry(void* arg);
 // whether native wakers exist.
 uint64_t next_green_id();
 long live_greens_add(long delta);
+// For reports (stats/): live green threads now, the most at once, and how
+// many were ever made (adopted OS threads included).
+long live_greens();
+long peak_greens();
+uint64_t greens_created();
 bool native_wakers();
 
 // The signal layer counts the masks of each hub's green threads
@@ -203,5 +215,10 @@ void set_green_join_hook(JoinHook hook);
 using ExitHook = void (*)(Green* g);
 void set_exit_hook(ExitHook hook);
 ExitHook exit_hook();
+
+// The stats layer's server of Hub::report_req (stats/hub_report.cc): called
+// on the hub's OS thread when a request is pending. Set before it is used.
+using ReportHook = void (*)(Hub* h);
+void set_report_hook(ReportHook hook);
 
 }  // namespace green

@@ -123,7 +123,10 @@ int FdRef::wait(int events, Nanos deadline) {
   if (rc) return rc;
   FdWaiter x{g, park_seq(g), events};
   link_waiter(w_, &x);
+  g->wait_fd = fd_;
+  g->wait_nfds = 1;
   int r = park_until(events & POLLOUT ? WaitReason::kIoWrite : WaitReason::kIoRead, deadline, true);
+  g->wait_fd = -1;
   unlink_waiter(w_, &x);
   return r;
 }
@@ -141,7 +144,10 @@ int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
     waiters[i].events = fds[i].events;
     link_waiter(w, &waiters[i]);
   }
+  g->wait_fd = n ? fds[0].fd : -1;
+  g->wait_nfds = static_cast<uint32_t>(n);
   int r = park_until(WaitReason::kIoRead, deadline, true);
+  g->wait_fd = -1;
   for (size_t i = 0; i < n; i++) {
     if (!watches[i]) continue;
     unlink_waiter(watches[i], &waiters[i]);

@@ -43,6 +43,13 @@ static void report_map_limit() {
          limit, limit > 0 ? limit / 2 : 0);
 }
 
+// Every mapped stack, live or pooled (any thread; for stats/).
+static std::atomic<size_t> g_mapped_bytes{0};
+static std::atomic<size_t> g_mapped_stacks{0};
+
+size_t stacks_mapped() { return g_mapped_stacks.load(std::memory_order_relaxed); }
+size_t stacks_mapped_bytes() { return g_mapped_bytes.load(std::memory_order_relaxed); }
+
 int stack_map(size_t size, Stack* out, size_t guard) {
   size_t usable = round_to_pages(size);
   guard = guard ? round_to_pages(guard) : Stack::default_guard_size();
@@ -60,6 +67,8 @@ int stack_map(size_t size, Stack* out, size_t guard) {
     munmap(m, total);
     return -err;
   }
+  g_mapped_bytes.fetch_add(total, std::memory_order_relaxed);
+  g_mapped_stacks.fetch_add(1, std::memory_order_relaxed);
   out->map = static_cast<char*>(m);
   out->map_size = total;
   out->guard = guard;
@@ -67,7 +76,11 @@ int stack_map(size_t size, Stack* out, size_t guard) {
 }
 
 void stack_unmap(Stack* s) {
-  if (s->map) munmap(s->map, s->map_size);
+  if (s->map) {
+    munmap(s->map, s->map_size);
+    g_mapped_bytes.fetch_sub(s->map_size, std::memory_order_relaxed);
+    g_mapped_stacks.fetch_sub(1, std::memory_order_relaxed);
+  }
   *s = Stack{};
 }
 

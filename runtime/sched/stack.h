@@ -30,6 +30,9 @@ struct Stack {
 // `guard` bytes (0: one page, the default). Returns 0 or -errno.
 int stack_map(size_t size, Stack* out, size_t guard = 0);
 void stack_unmap(Stack* s);
+// Stacks mapped now (live and pooled) and their bytes, guards included (any thread).
+size_t stacks_mapped();
+size_t stacks_mapped_bytes();
 
 // True when addr lies in s's guard page or up to 64 KiB below it (a large
 // frame can step over one guard page).

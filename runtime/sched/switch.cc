@@ -76,6 +76,9 @@ int park(WaitReason why) {
   GREEN_CHECK(g, "park outside a green thread");
   g->state = GreenState::kParked;
   g->why = why;
+  g->parked_ms = uv_now(h->loop);
+  auto& parks = h->parks[static_cast<int>(why)];
+  parks.store(parks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   h->n_parked++;
   if (wait_reason_external(why)) h->n_parked_external++;
   switch_out(g);
