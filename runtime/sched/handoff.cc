@@ -132,13 +132,28 @@ void print_backtrace() {
   backtrace_symbols_fd(frames, n, 2);
 }
 
+// A probe is sent with rt_tgsigqueueinfo and this address as its value, so
+// the handler tells it from a SIGRTMAX of the program's own (raise, kill,
+// sigqueue, another process), which goes to the program's disposition.
+char g_probe_tag;
+
+bool is_probe(const siginfo_t* info) {
+  return info && info->si_code == SI_QUEUE && info->si_pid == static_cast<pid_t>(sys::call(SYS_getpid)) &&
+         info->si_value.sival_ptr == &g_probe_tag;
+}
+
 void on_probe(int sig, siginfo_t* info, void* uc) {
   int saved_errno = errno;
+  if (!is_probe(info)) {
+    if (g_forward) g_forward(sig, info, uc);
+    errno = saved_errno;
+    return;
+  }
   Hub* h = block_hub();
+  // 0 when an earlier probe's run took this one's request too.
   uint32_t what = h ? h->probe.exchange(0, std::memory_order_acq_rel) : 0;
   if (what & kProbeHandOff) try_detach(h);
   if (what & kProbeBacktrace) print_backtrace();
-  if (!what && g_forward) g_forward(sig, info, uc);
   errno = saved_errno;
 }
 
@@ -177,7 +192,13 @@ void probe_send(Hub* h, Machine* m, Green* g, uint64_t resumes, uint32_t what) {
     h->probe_green.store(g, std::memory_order_relaxed);
     h->probe_resumes.store(resumes, std::memory_order_relaxed);
     h->probe.fetch_or(what, std::memory_order_release);
-    sys::call(SYS_tgkill, sys::call(SYS_getpid), m->tid, probe_signal());
+    siginfo_t info{};
+    info.si_signo = probe_signal();
+    info.si_code = SI_QUEUE;
+    info.si_pid = static_cast<pid_t>(sys::call(SYS_getpid));
+    info.si_uid = static_cast<uid_t>(sys::call(SYS_getuid));
+    info.si_value.sival_ptr = &g_probe_tag;
+    sys::call(SYS_rt_tgsigqueueinfo, info.si_pid, m->tid, probe_signal(), &info);
   }
   g_sending.fetch_sub(1);
 }

@@ -17,6 +17,7 @@
 // without it (a torn read can only mix two of the program's own actions for
 // one signal; sigaction itself is not async-signal-safe to race with).
 #include <signal.h>
+#include <sys/syscall.h>
 
 #include <cstring>
 
@@ -27,6 +28,7 @@
 #include "signal/signal_delivery.h"
 #include "signal/masks.h"
 #include "os/spinlock.h"
+#include "os/sys.h"
 #include "thread/posix_thread.h"
 #include "io/user_memory.h"
 
@@ -52,16 +54,28 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
 }
 
 // The probe's handler (sched/handoff.cc) stays the real one for its signal;
-// it runs the program's handler for a signal that was not a probe.
+// a signal that was not a probe gets the program's disposition: its
+// handler, nothing for SIG_IGN, and for SIG_DFL the default action
+// (SIGRTMAX's ends the process): the real disposition becomes SIG_DFL and
+// the signal is sent again, to be taken when this handler returns.
 bool forward_probe_signal(int sig, siginfo_t* info, void* uc) {
-  if (!g_wrapped[sig]) return false;
-  trampoline(sig, info, uc);
+  if (g_wrapped[sig]) {
+    trampoline(sig, info, uc);
+    return true;
+  }
+  if (g_actions[sig].sa_handler == SIG_IGN) return true;
+  struct sigaction dfl{};
+  dfl.sa_handler = SIG_DFL;
+  REAL(sigaction)(sig, &dfl, nullptr);
+  green::sys::call(SYS_tgkill, green::sys::call(SYS_getpid), green::sys::gettid(), sig);
   return true;
 }
 
 }  // namespace
 
 namespace green {
+
+void signal_handlers_init() { set_probe_forward(forward_probe_signal); }
 
 bool signal_has_handler(int sig) { return sig > 0 && sig < NSIG && g_wrapped[sig]; }
 
@@ -78,7 +92,6 @@ int signal_install(int sig, const struct sigaction* act, struct sigaction* old) 
   if (act && probe) {
     g_actions[sig] = mine;
     g_wrapped[sig] = is_handler(mine);
-    set_probe_forward(forward_probe_signal);
   } else if (act) {
     struct sigaction real = mine;
     if (is_handler(mine)) {

@@ -28,6 +28,7 @@
 #include "sched/hub.h"
 #include "sched/machine.h"
 #include "sched/passthrough.h"
+#include "signal/handlers.h"
 #include "signal/signal_delivery.h"
 #include "thread/posix_thread.h"
 #include "io/user_memory.h"
@@ -178,6 +179,7 @@ void signal_state_init() {
   set_blocks_signal(blocks);
   set_green_join_hook(on_join);
   set_hub_mask_hook(on_hub_moved);
+  signal_handlers_init();
 }
 
 }  // namespace green
