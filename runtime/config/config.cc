@@ -197,6 +197,7 @@ std::string config_parse(Config* c) {
   if (!(err = parse_stack_size(c)).empty()) return err;
   if (!(err = parse_hubs(c)).empty()) return err;
   if (!(err = parse_int_var("GREEN_MONITOR_MS", 0, 3600000, "expected milliseconds from 0 (off) to 3600000", &c->monitor_ms)).empty()) return err;
+  c->watchdog = getenv("GREEN_MONITOR_MS") == nullptr;
   if (!(err = parse_int_var("GREEN_HANDOFF_MS", 0, 3600000, "expected milliseconds from 0 (off) to 3600000", &c->handoff_ms)).empty()) return err;
   if (!(err = parse_native(c)).empty()) return err;
   if (!(err = parse_inherit(c)).empty()) return err;

@@ -15,7 +15,11 @@ namespace green {
 struct Config {
   size_t stack_size = 256 * 1024;   // GREEN_STACK_SIZE, usable bytes, page-rounded
   int hubs = 1;                     // GREEN_HUBS (default "auto": auto_hubs())
-  int monitor_ms = 0;               // GREEN_MONITOR_MS, 0 = off
+  // GREEN_MONITOR_MS: 0 = off; N = report every green thread that runs N ms
+  // without parking; unset = the watchdog (kWatchdogMs, monitor.h): report,
+  // rate-limited, a hub that waited that long for one green thread.
+  int monitor_ms = 0;
+  bool watchdog = true;
   int handoff_ms = 10;              // GREEN_HANDOFF_MS, 0 = off (sched/machine.h)
   std::vector<std::string> native;  // GREEN_NATIVE: start routines kept native
   bool inherit = true;              // GREEN_INHERIT: children keep LD_PRELOAD

@@ -96,6 +96,9 @@ struct Hub {
   std::atomic<Green*> lost{nullptr};
   std::atomic<Machine*> lost_m{nullptr};  // the M it kept
   std::atomic<uint64_t> handoffs{0};
+  // The longest the monitor saw one green thread hold the hub, in ms (the
+  // monitor writes, stats/ reads).
+  std::atomic<uint32_t> longest_run_ms{0};
 
   // Live stats (stats/stats.h): parks by reason, written by the M holding
   // the hub, read by any thread; a report request the hub serves from its

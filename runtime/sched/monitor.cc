@@ -9,6 +9,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
+#include <cstring>
+#include <cstdio>
+#include <fcntl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,7 +40,13 @@ struct Seen {
   Green* lost = nullptr;  // the green thread the last hand-off detached
   Nanos lost_since = 0;
   bool lost_reported = false;
+  Nanos cpu0 = 0;         // the watchdog's first look: the M's CPU time,
+  Nanos cpu_t0 = 0;       // and when (0: not looked yet)
 };
+
+// The watchdog's rate limit (monitor thread only).
+Nanos g_last_watchdog = 0;
+int g_watchdog_suppressed = 0;
 
 void sleep_ns(Nanos ns) {
   timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
@@ -58,6 +67,74 @@ void report_stuck(int i, Green* g, Nanos stuck, bool handed_off) {
          handed_off ? "; the hub's other green threads were handed to another OS thread"
                     : "; it is inside libgreen, so the hub's other green threads wait",
          config().monitor_ms);
+}
+
+// CPU time of the OS thread m, or -1.
+Nanos thread_cpu(Machine* m) {
+  clockid_t cid;
+  timespec ts{};
+  if (REAL(pthread_getcpuclockid)(static_cast<pthread_t>(m->os_thread), &cid) != 0 || clock_gettime(cid, &ts) != 0)
+    return -1;
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+// The kernel's state of thread tid: 'R' running or runnable, 'S'/'D' asleep
+// in a system call, ...; '?' when unknown.
+char thread_state(pid_t tid) {
+  char path[64], buf[256];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  int fd = sys::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return '?';
+  long n = sys::read(fd, buf, sizeof buf - 1);
+  sys::close(fd);
+  if (n <= 0) return '?';
+  buf[n] = '\0';
+  const char* paren = strrchr(buf, ')');  // the name may hold spaces and parentheses
+  return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
+void watchdog_report(int i, Green* g, Nanos stuck, const char* doing) {
+  report("libgreen: watchdog: hub %d has waited %lld ms for green thread %llu (%s), which is %s "
+         "%s, so the hub's other green threads wait (GREEN_MONITOR_MS=0 turns this report off; at "
+         "most one every %d s%s). Its backtrace:",
+         i, static_cast<long long>(stuck / kMs), static_cast<unsigned long long>(g->id), g->name, doing,
+         config().handoff_ms > 0 ? "inside libgreen, where its hub cannot be handed off"
+                                 : "with hand-off off (GREEN_HANDOFF_MS=0)",
+         kWatchdogQuietS, g_watchdog_suppressed ? ", some were left out" : "");
+  g_watchdog_suppressed = 0;
+}
+
+// The watchdog (GREEN_MONITOR_MS unset): a hub that has waited kWatchdogMs
+// for one green thread the hand-off could not detach. Before it speaks it
+// checks, over the last half of that time, that the OS thread computed or
+// slept in a call: an OS thread the kernel did not run (a busy machine) is
+// not a stall of libgreen's.
+void check_watchdog(int i, Hub* h, Seen* s, Green* g, Nanos stuck, Nanos t_now, uint64_t resumes) {
+  Machine* m = h->m.load(std::memory_order_acquire);
+  if (!m || stuck < kWatchdogMs * kMs / 2) return;
+  if (s->cpu_t0 == 0) {
+    s->cpu0 = thread_cpu(m);
+    s->cpu_t0 = t_now;
+    return;
+  }
+  if (stuck < kWatchdogMs * kMs || t_now - s->cpu_t0 < kWatchdogMs * kMs / 2) return;
+  Nanos cpu = thread_cpu(m);
+  char state = thread_state(m->tid);
+  bool computing = s->cpu0 >= 0 && cpu - s->cpu0 >= (t_now - s->cpu_t0) / 2;
+  bool asleep = state == 'S' || state == 'D';
+  if (!computing && !asleep) {  // preempted: look again over the next window
+    s->cpu0 = cpu;
+    s->cpu_t0 = t_now;
+    return;
+  }
+  s->reported = true;
+  if (g_last_watchdog && t_now - g_last_watchdog < kWatchdogQuietS * 1000 * kMs) {
+    g_watchdog_suppressed++;
+    return;
+  }
+  g_last_watchdog = t_now;
+  watchdog_report(i, g, stuck, computing ? "computing" : "blocked in a system call");
+  probe_send(h, nullptr, g, resumes, kProbeBacktrace);
 }
 
 void check_lost(int i, Hub* h, Seen* s, Nanos t_now) {
@@ -88,9 +165,13 @@ void check_hub(int i, Hub* h, Seen* s, Nanos t_now) {
     s->next_probe = 0;
     s->backoff = config().handoff_ms * kMs;
     s->reported = false;
+    s->cpu_t0 = 0;
     return;
   }
   Nanos stuck = t_now - s->since;
+  uint32_t ran_ms = static_cast<uint32_t>(stuck / kMs);
+  if (ran_ms > h->longest_run_ms.load(std::memory_order_relaxed))
+    h->longest_run_ms.store(ran_ms, std::memory_order_relaxed);
   if (config().handoff_ms > 0 && stuck >= config().handoff_ms * kMs && t_now >= s->next_probe) {
     // Asked again, later and later, while it stays inside libgreen.
     s->next_probe = t_now + s->backoff;
@@ -104,12 +185,14 @@ void check_hub(int i, Hub* h, Seen* s, Nanos t_now) {
     report_stuck(i, g, stuck, false);
     probe_send(h, nullptr, g, resumes, kProbeBacktrace);
   }
+  if (config().watchdog && !s->reported && h->on_cpu.load(std::memory_order_acquire) == g)
+    check_watchdog(i, h, s, g, stuck, t_now, resumes);
 }
 
 void* monitor(void*) {
   constexpr int kMaxWatched = 256;
   static Seen seen[kMaxWatched];
-  int thresholds[] = {config().handoff_ms, config().monitor_ms};
+  int thresholds[] = {config().handoff_ms, config().monitor_ms, config().watchdog ? kWatchdogMs : 0};
   int least = 0;
   for (int t : thresholds)
     if (t > 0 && (least == 0 || t < least)) least = t;
@@ -126,7 +209,7 @@ void* monitor(void*) {
 }  // namespace
 
 void monitor_start() {
-  if (config().monitor_ms <= 0 && config().handoff_ms <= 0) return;
+  if (config().monitor_ms <= 0 && config().handoff_ms <= 0 && !config().watchdog) return;
   PassThrough real_calls;  // a native thread and a real handler, not green ones
   GREEN_CHECK(probe_init() == 0, "monitor signal");
   pthread_attr_t attr;

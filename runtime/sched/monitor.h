@@ -13,7 +13,15 @@
 
 namespace green {
 
-// Starts the monitor unless both settings are 0. Called once at start-up,
+// The watchdog (GREEN_MONITOR_MS unset): a hub that waits this long for one
+// green thread (hand-off could not detach it: it is inside libgreen, or
+// hand-off is off) is reported with a backtrace, at most once every
+// kWatchdogQuietS seconds. A healthy server's hubs run a green thread for
+// at most a few ms at a time, also under load (README "Diagnosing a daemon").
+constexpr int kWatchdogMs = 100;
+constexpr int kWatchdogQuietS = 10;
+
+// Starts the monitor unless hand-off, GREEN_MONITOR_MS and the watchdog are off. Called once at start-up,
 // on the first hub's OS thread, before any green thread runs.
 void monitor_start();
 
