@@ -11,8 +11,7 @@ set -uo pipefail
 need apache2 ab curl
 daemon_init "${1:-build}"
 ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-modules=/usr/lib/apache2/modules
-[ -f $modules/mod_mpm_worker.so ] || { echo "1..0 # SKIP no $modules/mod_mpm_worker.so"; exit 0; }
+[ -f $apache_modules/mod_mpm_worker.so ] || { echo "1..0 # SKIP no $apache_modules/mod_mpm_worker.so"; exit 0; }
 
 htdocs=$tmp/htdocs
 mkdir -p "$htdocs"
@@ -26,39 +25,7 @@ run() {
     local mode=$1 dir=$tmp/$1 port
     port=$(free_port)
     mkdir -p "$dir"
-    local user=
-    [ "$(id -u)" = 0 ] && user=$'User nobody\nGroup nogroup'
-    cat >"$dir/httpd.conf" <<EOF
-ServerRoot $dir
-DefaultRuntimeDir $dir
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile $dir/httpd.pid
-ErrorLog $dir/error.log
-LogLevel notice
-$user
-LoadModule mpm_worker_module $modules/mod_mpm_worker.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule mime_module $modules/mod_mime.so
-TypesConfig /etc/mime.types
-ServerLimit 2
-StartServers 2
-ThreadLimit 200
-ThreadsPerChild 200
-MaxRequestWorkers 400
-MinSpareThreads 50
-MaxSpareThreads 400
-MaxConnectionsPerChild 0
-KeepAlive On
-MaxKeepAliveRequests 1000
-EnableSendfile On
-EnableMMAP On
-GracefulShutdownTimeout 20
-DocumentRoot $htdocs
-<Directory $htdocs>
-    Require all granted
-</Directory>
-EOF
+    apache_conf "$dir" "$port" "$htdocs"
     started $(mode_env "$mode") apache2 -f "$dir/httpd.conf" -DFOREGROUND
     local pid=$started
     wait_port "$port" "$pid" || { echo "did not start"; wait_exit "$pid" 1; return; }

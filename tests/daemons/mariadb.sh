@@ -9,6 +9,7 @@
 #
 # usage: tests/daemons/mariadb.sh BUILD   (prints TAP; needs mariadb-server)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(readlink -f "${1:-build}")
 lib=$build/shim/libgreen.so
 command -v mariadbd >/dev/null || PATH=$PATH:/usr/sbin
@@ -19,9 +20,7 @@ fi
 GREEN_ENV=(${GREEN_ENV:-})  # e.g. GREEN_ENV=GREEN_HANDOFF_MS=0 shows the hang hand-off fixes
 tmp=$(mktemp -d)
 trap 'pkill -KILL -f "datadir=$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-mariadb-install-db --no-defaults --datadir="$tmp/seed" --user="$(id -un)" \
-    --auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
-    { echo "1..0 # SKIP mariadb-install-db failed"; exit 0; }
+mariadb_seed "$tmp/seed" || { echo "1..0 # SKIP mariadb-install-db failed"; exit 0; }
 
 sql='CREATE DATABASE t; CREATE TABLE t.k (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB;
 INSERT INTO t.k VALUES (1,"one"),(2,"two"),(3,"three"); UPDATE t.k SET v="deux" WHERE id=2;
@@ -41,11 +40,7 @@ run() {
         --user="$(id -un)" --pid-file="$dir/pid" "${io[@]}" \
         --innodb-buffer-pool-size=32M --log-error="$dir/err.log" &
     local pid=$! up=no
-    for _ in $(seq 600); do
-        grep -q "ready for connections" "$dir/err.log" 2>/dev/null && { up=yes; break; }
-        kill -0 $pid 2>/dev/null || break
-        sleep 0.1
-    done
+    mariadb_ready $pid "$dir/err.log" 60 && up=yes
     echo "started: $up"
     [ $up = yes ] && timeout 30 mariadb --no-defaults --socket="$dir/sock" -uroot -N -e "$sql" 2>&1
     kill -TERM $pid 2>/dev/null

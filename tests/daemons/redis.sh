@@ -22,17 +22,7 @@ run() {
     local mode=$1 dir=$tmp/$1-io$2 port
     port=$(free_port)
     mkdir -p "$dir"
-    cat >"$dir/redis.conf" <<EOF
-port $port
-bind 127.0.0.1
-dir $dir
-logfile $dir/redis.log
-save ""
-appendonly no
-daemonize no
-maxclients 2000
-io-threads $2
-EOF
+    redis_conf "$dir" "$port" "$2"
     started $(mode_env "$mode") redis-server "$dir/redis.conf"
     local pid=$started
     wait_port "$port" "$pid" || { echo "did not start"; wait_exit "$pid" 1; return; }
