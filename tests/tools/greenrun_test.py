@@ -14,21 +14,18 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, clean_env, report  # noqa: E402
+
 GREENRUN, LIB, VERSION, LIBDIR = sys.argv[1:5]
 LIB = os.path.realpath(LIB)
-results = []
 
 
 def run(args, env=None, exe=None):
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith('GREEN_') and k != 'LD_PRELOAD'}
+    e = clean_env()
     e.update(env or {})
     p = subprocess.run([exe or GREENRUN] + args, env=e, capture_output=True, timeout=60)
     return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
-
-
-def check(name, ok, detail=''):
-    results.append((name, bool(ok), detail))
 
 
 def env_of(out):
@@ -157,8 +154,4 @@ check("flags after the command are the command's", rc == 0 and out.strip() == '|
 rc, out, err = run(['--native', 'a', '--native', 'b', 'env'])
 check('a flag given twice: the last wins', env_of(out).get('GREEN_NATIVE') == 'b', out)
 
-print(f'1..{len(results)}')
-for i, (name, ok, detail) in enumerate(results, 1):
-    print(f'{"ok" if ok else "not ok"} {i} - {name}')
-    if not ok and detail:
-        print('# ' + detail.replace('\n', '\n# '))
+report()

@@ -19,18 +19,15 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, clean_env, report, skip  # noqa: E402
+
 GREEN_STATS, LIB, TARGET = sys.argv[1:4]
 LIB = os.path.realpath(LIB)
-results = []
-
-
-def check(name, ok, detail=''):
-    results.append((name, bool(ok), detail))
 
 
 def base_env(extra=None):
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith('GREEN_') and k not in ('LD_PRELOAD', 'XDG_RUNTIME_DIR')}
+    e = clean_env('XDG_RUNTIME_DIR')
     e.update({'LD_PRELOAD': LIB, 'GREEN_STATS': '1', 'GREEN_HUBS': '2'})
     e.update(extra or {})
     return e
@@ -152,7 +149,7 @@ if uid == 0 and shutil.which('setpriv'):
     check('the other user\'s process exits 0 and its socket is gone', orc == 0 and wait_for(opath, False))
 else:
     for name in ('refused by SO_PEERCRED', 'refused by the directory', 'other user exits'):
-        results.append((name + ' # SKIP needs root and setpriv', True, ''))
+        skip(name, 'needs root and setpriv')
 
 rc, out, err = t.quit()
 check('the target exits 0', rc == 0 and out.strip().endswith('bye'), f'rc={rc} {out} {err}')
@@ -206,9 +203,4 @@ check('green-stats on no such process: exit 1, one line', rc == 1 and err.count(
 rc, out, err = stats(os.getpid())
 check('green-stats on a process without stats: exit 1, says how', rc == 1 and 'GREEN_STATS=1' in err, err)
 
-print(f'1..{len(results)}')
-for i, (name, ok, detail) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    if not ok and detail:
-        for line in str(detail).splitlines()[:20]:
-            print(f'#   {line}')
+report()

@@ -16,13 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static atomic_int stop;
+#include "clock.h"
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static atomic_int stop;
 
 static void* ticker(void* arg) {
   (void)arg;
@@ -40,8 +36,8 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "spin") == 0) {
     volatile unsigned long x = 0;
     for (int i = 0; i < times; i++) {
-      double end = now() + ms / 1000.0;
-      while (now() < end) x++;
+      long end = now_ms() + ms;
+      while (now_ms() < end) x++;
       usleep(20000);
     }
   } else {

@@ -16,17 +16,15 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, clean_env, report  # noqa: E402
+
 LIB, TARGET, ECHO, LOADGEN = sys.argv[1:5]
 LIB = os.path.realpath(LIB)
-results = []
-
-
-def check(name, ok, detail=''):
-    results.append((name, bool(ok), detail))
 
 
 def env(extra=None):
-    e = {k: v for k, v in os.environ.items() if not k.startswith('GREEN_') and k != 'LD_PRELOAD'}
+    e = clean_env()
     e.update({'LD_PRELOAD': LIB, 'GREEN_HUBS': '1'})
     e.update(extra or {})
     return e
@@ -91,9 +89,4 @@ finally:
         h.kill()
         h.wait()
 
-print(f'1..{len(results)}')
-for i, (name, ok, detail) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    if not ok and detail:
-        for line in str(detail).splitlines()[:20]:
-            print(f'#   {line}')
+report()

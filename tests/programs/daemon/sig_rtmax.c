@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 static atomic_int got, bad_values;
 static atomic_int stop;
 
@@ -26,18 +28,12 @@ static void on_rtmax(int sig, siginfo_t* info, void* uc) {
   got++;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void* spinner(void* arg) {
   (void)arg;
   volatile unsigned long x = 0;
   while (!stop) {
-    double end = now() + 0.3;
-    while (now() < end && !stop) x++;
+    long end = now_ms() + 300;
+    while (now_ms() < end && !stop) x++;
     usleep(1000);
   }
   return NULL;
@@ -88,8 +84,8 @@ int main(void) {
   pthread_t self = pthread_self(), k;
   pthread_create(&k, NULL, killer, &self);
   pthread_join(k, NULL);
-  double end = now() + 5;
-  while (got < 60 && now() < end) usleep(1000);
+  long end = now_ms() + 5000;
+  while (got < 60 && now_ms() < end) usleep(1000);
   usleep(100000);
   printf("A handled %d of 60, bad values %d\n", (int)got, (int)bad_values);
 
