@@ -5,7 +5,9 @@
  *   rawread MS   a raw read(2) system call (syscall(SYS_read)) on an empty
  *                pipe that a child process writes after MS milliseconds
  * Prints "done" and exits 0. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

@@ -6,7 +6,9 @@
  *   B  sigaction reports the program's own previous actions;
  *   C  a child with SIG_DFL that raises SIGRTMAX dies by it;
  *   D  a child with SIG_IGN survives it and exits 0. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
