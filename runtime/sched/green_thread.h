@@ -18,6 +18,7 @@
 namespace green {
 
 struct Hub;
+struct StackDump;
 namespace lot {
 struct Waiter;
 }
@@ -76,6 +77,7 @@ struct Green {
   bool own_tcb = false;            // tp names a block of its own (tcb_free)
   bool tcb_bound = false;          // tcb_bind() ran (hub thread)
   int saved_errno = 0;             // an adopted thread's errno while the hub runs
+  StackDump* dump = nullptr;       // a backtrace its hub asks for (stack_dump.h)
 
   Green* runq_next = nullptr;      // run-queue link (hub thread)
   Green* all_prev = nullptr;       // the hub's list of its live green

@@ -9,6 +9,7 @@
 #include "os/check.h"
 #include "sched/machine.h"
 #include "sched/passthrough.h"
+#include "sched/stack_dump.h"
 #include "tls/tcb.h"
 #include "tls/thread_pointer.h"
 
@@ -63,6 +64,7 @@ void switch_out(Green* g) {
   } else {
     context_switch(&g->ctx, &h->ctx);
   }
+  answer_stack_dumps(g);
   errno = g->saved_errno;
 }
 

@@ -3,6 +3,7 @@
 // threads and what each waits for.
 #include "stats/stats.h"
 
+#include <dlfcn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 
 #include "os/sys.h"
 #include "sched/hub.h"
+#include "sched/stack_dump.h"
 #include "stats/json.h"
 
 namespace green {
@@ -63,7 +65,50 @@ size_t stack_committed(const Green* g) {
   return in;
 }
 
-void add_thread(JsonOut& j, Hub* h, const Green* g, bool first) {
+constexpr int kStackFrames = 64;
+
+// libgreen.so's own base address: its frames below the interposer the
+// program called are the runtime's, not the program's.
+uintptr_t own_base() {
+  Dl_info info{};
+  dladdr(reinterpret_cast<void*>(&own_base), &info);
+  return reinterpret_cast<uintptr_t>(info.dli_fbase);
+}
+
+// "stack":[{"pc","module","base","symbol","offset"}...], innermost first,
+// from the interposer the program called (the outermost of libgreen's inner
+// frames). Symbols are the dynamic ones dladdr knows; tools/green-stats
+// asks addr2line for the rest.
+void add_stack(JsonOut& j, Hub* h, Green* g) {
+  uintptr_t pcs[kStackFrames];
+  int n = capture_stack(h, g, pcs, kStackFrames);
+  Dl_info info[kStackFrames];
+  uintptr_t self = own_base();
+  for (int i = 0; i < n; i++)
+    if (!dladdr(reinterpret_cast<void*>(pcs[i]), &info[i])) info[i] = Dl_info{};
+  auto ours = [&](int i) { return reinterpret_cast<uintptr_t>(info[i].dli_fbase) == self; };
+  int first = 0;  // the last of the leading run of libgreen's frames
+  if (n && ours(0))
+    while (first + 1 < n && ours(first + 1)) first++;
+  j.raw(",").key("stack").raw("[");
+  char hex[24];
+  for (int i = first; i < n; i++) {
+    if (i > first) j.raw(",");
+    snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(pcs[i]));
+    j.raw("{").field("pc", hex, true);
+    j.field("module", info[i].dli_fname ? info[i].dli_fname : "?");
+    snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(reinterpret_cast<uintptr_t>(info[i].dli_fbase)));
+    j.field("base", hex);
+    if (info[i].dli_sname) {
+      j.field("symbol", info[i].dli_sname);
+      j.field("offset", static_cast<int64_t>(pcs[i] - reinterpret_cast<uintptr_t>(info[i].dli_saddr)));
+    }
+    j.raw("}");
+  }
+  j.raw("]");
+}
+
+void add_thread(JsonOut& j, Hub* h, Green* g, bool first, bool stack) {
   if (!first) j.raw(",");
   j.raw("{").field("id", static_cast<int64_t>(g->id), true).field("name", g->name);
   j.field("state", state_text(g->state));
@@ -75,6 +120,7 @@ void add_thread(JsonOut& j, Hub* h, const Green* g, bool first) {
       j.field("fd_kind", fd_kind(g->wait_fd));
     }
   }
+  if (stack) add_stack(j, h, g);
   j.raw("}");
 }
 
@@ -95,10 +141,11 @@ void hub_serve_report(Hub* h) {
   j.field("cpu_ms", static_cast<int64_t>(cpu.tv_sec) * 1000 + cpu.tv_nsec / 1000000);
   j.field("stack_committed_kib", static_cast<int64_t>(committed / 1024));
   j.field("stacks_pooled", static_cast<int64_t>(h->stacks.cached()));
-  if (r->threads) {
+  if (r->detail != Detail::kCounts) {
     j.raw(",").key("threads").raw("[");
     bool first = true;
-    for (Green* g = h->all; g; g = g->all_next, first = false) add_thread(j, h, g, first);
+    bool stacks = r->detail == Detail::kStacks;
+    for (Green* g = h->all; g; g = g->all_next, first = false) add_thread(j, h, g, first, stacks);
     j.raw("]");
   }
   r->done.store(1, std::memory_order_release);

@@ -20,7 +20,10 @@ namespace green {
 
 namespace {
 
-constexpr long kAnswerMs = 250;  // how long a hub has to answer
+// How long a hub has to answer: its counts are quick; a backtrace of each
+// of thousands of green threads takes longer (~20 us each).
+constexpr long kAnswerMs = 250;
+constexpr long kStacksAnswerMs = 5000;
 
 void sleep_ms(long ms) {
   timespec ts{ms / 1000, (ms % 1000) * 1000000};
@@ -36,7 +39,8 @@ bool ask_hub(Hub* h, HubReport* r) {
     PassThrough pt;  // libuv's write to its eventfd is the real one
     uv_async_send(&h->inbox_async);
   }
-  for (long waited = 0; waited < kAnswerMs; waited++) {
+  long patience = r->detail == Detail::kStacks ? kStacksAnswerMs : kAnswerMs;
+  for (long waited = 0; waited < patience; waited++) {
     if (r->done.load(std::memory_order_acquire)) return true;
     sleep_ms(1);
   }
@@ -78,7 +82,7 @@ void add_process(JsonOut& j) {
   j.raw("}");
 }
 
-void add_hub(JsonOut& j, int i, Hub* h, bool threads) {
+void add_hub(JsonOut& j, int i, Hub* h, Detail detail) {
   j.raw("{").field("index", i, true);
   j.field("resumes", static_cast<int64_t>(h->resumes.load(std::memory_order_relaxed)));
   j.field("handoffs", static_cast<int64_t>(h->handoffs.load(std::memory_order_relaxed)));
@@ -95,7 +99,7 @@ void add_hub(JsonOut& j, int i, Hub* h, bool threads) {
   }
   j.raw("}");
   HubReport r;
-  r.threads = threads;
+  r.detail = detail;
   bool answered = ask_hub(h, &r);
   j.raw(",").key("answered").boolean(answered);
   if (answered) j.raw(r.json.c_str());
@@ -104,7 +108,7 @@ void add_hub(JsonOut& j, int i, Hub* h, bool threads) {
 
 }  // namespace
 
-std::string stats_json(bool threads) {
+std::string stats_json(Detail detail) {
   std::string out;
   JsonOut j(&out);
   j.raw("{");
@@ -114,7 +118,7 @@ std::string stats_json(bool threads) {
     Hub* h = hub_at(i);
     if (!h) continue;
     if (i) j.raw(",");
-    add_hub(j, i, h, threads);
+    add_hub(j, i, h, detail);
   }
   j.raw("]}\n");
   return out;

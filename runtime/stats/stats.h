@@ -16,10 +16,15 @@ namespace green {
 
 struct Hub;
 
+// How much a report says: the counts, also every green thread, also each
+// one's backtrace (the hubs resume each suspended green thread for a moment
+// to take it: stack_dump.h).
+enum class Detail { kCounts, kThreads, kStacks };
+
 // One request to one hub. Owned by the stats thread; the hub owns it from
 // taking it out of Hub::report_req until it sets done.
 struct HubReport {
-  bool threads = false;      // list every green thread of the hub
+  Detail detail = Detail::kCounts;
   std::string json;          // the hub's fields, each preceded by a comma
   std::atomic<int> done{0};
 };
@@ -27,8 +32,8 @@ struct HubReport {
 // Hub thread (drain_inbox): serves a pending HubReport, if any.
 void hub_serve_report(Hub* h);
 
-// The whole report: one JSON object. threads: with the list of green threads.
-std::string stats_json(bool threads);
+// The whole report: one JSON object.
+std::string stats_json(Detail detail);
 
 // Start-up (start.cc), once the hubs exist: serves the socket when
 // GREEN_STATS=1, unless the process runs in secure-execution mode.

@@ -12,7 +12,7 @@
 // process's is refused. It is removed at exit (atexit; not after a fatal
 // signal, whose leftover the next process with that pid replaces).
 //
-// Protocol: the client sends one line, "stats" or "threads", and reads one
+// Protocol: the client sends one line, "stats", "threads" or "stacks", and reads one
 // JSON object; then the connection closes. Nothing listens on the network.
 #include "stats/stats.h"
 
@@ -120,8 +120,10 @@ void serve(int fd) {
     write_all(fd, "{\"error\":\"refused: not this process's user\"}\n");
     return;
   }
-  if (req == "stats" || req == "threads") write_all(fd, stats_json(req == "threads"));
-  else write_all(fd, "{\"error\":\"unknown request; send stats or threads\"}\n");
+  if (req == "stats") write_all(fd, stats_json(Detail::kCounts));
+  else if (req == "threads") write_all(fd, stats_json(Detail::kThreads));
+  else if (req == "stacks") write_all(fd, stats_json(Detail::kStacks));
+  else write_all(fd, "{\"error\":\"unknown request; send stats, threads or stacks\"}\n");
 }
 
 void* stats_thread(void*) {

@@ -133,6 +133,24 @@ rc, out, err = stats(pid, '--watch', '--interval', '0.2', '--count', '2')
 check('--watch prints two tables with rates', rc == 0 and out.count('green threads:') == 2
       and 'switches/s' in out, out[-600:] + err)
 
+# --stacks: each green thread resumed for a moment to unwind itself, its
+# frames from the call it waits in; the program goes on unaffected.
+rc, out, err = stats(pid, '--stacks')
+dumps = [b for b in out.split('\n\n') if b.startswith('green thread ')]
+blocks = {b.split('"')[1]: b for b in dumps}
+named = shutil.which('addr2line') is not None  # static functions need it
+acc, cw = blocks.get('acceptor', ''), blocks.get('cond-waiter', '')
+check('--stacks: the acceptor\'s backtrace goes from the accept wait to its function',
+      rc == 0 and 'accept' in acc.split('\n')[1] and
+      ('acceptor at ' in acc and 'stats_target.c' in acc if named else 'stats_target+' in acc), out[:1500] + err)
+check('--stacks: the condition-variable waiter\'s backtrace names cond_wait and its function',
+      rc == 0 and 'cond_wait' in cw and ('waiter at ' in cw if named else 'stats_target+' in cw), out[:1500] + err)
+check('--stacks: every green thread, each with frames',
+      len(dumps) == 53 and all('#0 ' in b for b in dumps), f'{len(dumps)} {out[:600]}')
+ok = all(stats(pid, '--stacks')[0] == 0 for _ in range(10))
+check('ten more dumps: the program still answers, every thread still there',
+      ok and t.say('spawn 2') == 'spawned 2' and sum('sleeper' in l for l in stats(pid, '--threads')[1].splitlines()) == 52)
+
 # Another user: root may enter the 0700 directory, so the server's own
 # SO_PEERCRED check is what refuses.
 if uid == 0 and shutil.which('setpriv'):
