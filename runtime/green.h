@@ -141,4 +141,12 @@ void native_waker_leave();
 // Hub thread of g only.
 void interrupt(Green* g);
 
+// GREEN_DEBUG=1's lines for the shim (sched/debug_log.h): a call passed
+// through that held its OS thread 1 ms or more (begin returns 0 when
+// GREEN_DEBUG is off or not on a green thread; end then does nothing), a
+// thread kept native. Any thread.
+uint64_t debug_pass_through_begin();
+void debug_pass_through_end(uint64_t begin, const char* what);
+void debug_native_thread(const char* why);
+
 }  // namespace green

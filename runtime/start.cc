@@ -13,6 +13,7 @@
 #include "tls/tcb.h"
 #include "glibc/real.h"
 #include "green.h"
+#include "sched/debug_log.h"
 #include "sched/hub.h"
 #include "sched/monitor.h"
 #include "stats/stats.h"
@@ -33,6 +34,7 @@ void start() {
            gnu_get_libc_version(), missing);
     return;
   }
+  g_debug = config().debug;
   set_exit_hook(on_green_exit);
   signal_state_init();
   // The probe's handler first: hubs unblock its signal (signal/masks.cc).

@@ -8,6 +8,7 @@
 #include "glibc/real.h"
 #include "os/check.h"
 #include "sched/machine.h"
+#include "sched/debug_log.h"
 #include "sched/passthrough.h"
 #include "sched/stack_dump.h"
 #include "tls/tcb.h"
@@ -83,6 +84,7 @@ int park(WaitReason why) {
   parks.store(parks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   h->n_parked++;
   if (wait_reason_external(why)) h->n_parked_external++;
+  if (__builtin_expect(g_debug, false)) debug_park(g, why);
   switch_out(g);
   return g->wake_result;
 }

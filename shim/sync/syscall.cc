@@ -19,6 +19,7 @@
 
 #include <cstdarg>
 #include <cstdint>
+#include <cstdio>
 
 #include "boundary.h"
 #include "io/deadline.h"
@@ -116,9 +117,15 @@ GREEN_EXPORT long syscall(long number, ...) {
   if ((number == SYS_io_getevents || number == SYS_io_pgetevents) && green::intercepting())
     return green::offload_call([&] { return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]); });
   long r;
+  uint64_t since = green::debug_pass_through_begin();  // GREEN_DEBUG=1 only
   {
     green::ReleasableCall may_block;  // io_getevents, and any call libgreen does not know
     r = REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  }
+  if (since) {
+    char what[32];
+    snprintf(what, sizeof what, "syscall(%ld)", number);
+    green::debug_pass_through_end(since, what);
   }
   if (number == SYS_io_uring_setup && green::t_high_fds) r = green::fd_move_high(static_cast<int>(r));
   green::note_raw_syscall(number, a, r);  // fd_view.cc

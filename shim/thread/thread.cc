@@ -96,7 +96,10 @@ static void note_multi_threaded() {
 }
 
 GREEN_EXPORT int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*fn)(void*), void* arg) {
-  if (green::config().native.size() && named_native(fn)) return create_native(t, attr, fn, arg);
+  if (green::config().native.size() && named_native(fn)) {
+    green::debug_native_thread("its start routine is named in GREEN_NATIVE");
+    return create_native(t, attr, fn, arg);
+  }
   if (!green::intercepting()) {
     int rc = REAL(pthread_create)(t, attr, fn, arg);
     if (rc == 0) green::native_thread_created(*t);

@@ -50,6 +50,9 @@ check('flags set GREEN_HUBS, GREEN_STACK_SIZE, GREEN_MONITOR_MS, GREEN_NATIVE',
 check('LD_PRELOAD is libgreen.so', v.get('LD_PRELOAD') == LIB, v.get('LD_PRELOAD'))
 rc, out, err = run(['--stats', 'env'])
 check('--stats sets GREEN_STATS=1', rc == 0 and env_of(out).get('GREEN_STATS') == '1', f'rc={rc}')
+
+rc, out, err = run(['--debug', 'env'])
+check('--debug sets GREEN_DEBUG=1', rc == 0 and env_of(out).get('GREEN_DEBUG') == '1', f'rc={rc}')
 rc, out, err = run(['--hubs=auto', '--stack-size=1M', 'env'])
 v = env_of(out)
 check('--flag=value form, --hubs auto', rc == 0 and v.get('GREEN_HUBS') == 'auto'

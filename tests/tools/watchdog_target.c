@@ -22,7 +22,10 @@
 
 static atomic_int stop;
 
-static void* ticker(void* arg) {
+/* Exported (the executable is linked -rdynamic) so GREEN_NATIVE=ticker can
+ * name it: tests/tools/debug_test.py. */
+void* ticker(void* arg);
+void* ticker(void* arg) {
   (void)arg;
   while (!stop) usleep(10000);
   return NULL;
