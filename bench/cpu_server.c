@@ -1,13 +1,19 @@
 /*
  * cpu_server: a thread-per-connection server whose requests cost CPU.
  *
- * Each request is a line "W\n": the thread computes for W microseconds
- * (a loop on the vDSO clock: no system call, nothing libgreen sees) and
- * answers "ok\n". One detached OS thread per connection, blocking
+ * Each request is a line "W\n": the thread computes W microseconds' worth
+ * of arithmetic (a fixed count of loop iterations: no system call, nothing
+ * libgreen sees) and answers "ok\n". The work is counted, not timed: a
+ * loop "until the clock says W us" would finish on time while its thread
+ * waited for a CPU, so more threads than CPUs would seem to do more work
+ * than the CPUs can. The iterations per microsecond are measured once, by
+ * --calibrate, and passed to every run compared (bench/cpu_bench.sh). One detached OS thread per connection, blocking
  * accept/read/write: the classic daemon, for issue #12's benchmark of
  * several cores (bench/cpu_bench.sh drives it with bench/cpu_load).
  *
- * usage: cpu_server PORT   (0: an ephemeral port, printed as "listening on PORT")
+ * usage: cpu_server PORT [ITERS_PER_US]   (0: an ephemeral port, printed as
+ *        "listening on PORT"; ITERS_PER_US default 300)
+ *        cpu_server --calibrate            prints ITERS_PER_US for this CPU
  * SIGTERM/SIGINT: the accept loop ends (EINTR), exit 0.
  */
 #include <errno.h>
@@ -30,18 +36,45 @@ static void on_term(int sig)
 	stop = 1;
 }
 
-static long now_ns(void)
+static long iters_per_us = 300;
+static volatile unsigned long sink;
+
+static void spin(long iters)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+	unsigned long x = sink;
+	for (long i = 0; i < iters; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	sink = x;
 }
 
 static void compute_us(long us)
 {
-	long end = now_ns() + us * 1000;
-	while (now_ns() < end)
-		;
+	spin(us * iters_per_us);
+}
+
+static long cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+/* Iterations per microsecond of this thread's CPU time: the best of 5
+ * runs of 20 ms each (the fastest is the one least disturbed). */
+static long calibrate(void)
+{
+	long best = 0;
+	for (int r = 0; r < 5; r++) {
+		long iters = 0, t0 = cpu_ns();
+		while (cpu_ns() - t0 < 20000000) {
+			spin(100000);
+			iters += 100000;
+		}
+		long rate = iters * 1000 / (cpu_ns() - t0);
+		if (rate > best)
+			best = rate;
+	}
+	return best;
 }
 
 static void *serve(void *arg)
@@ -74,8 +107,16 @@ static void *serve(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: cpu_server PORT\n");
+	if (argc == 2 && strcmp(argv[1], "--calibrate") == 0) {
+		printf("%ld\n", calibrate());
+		return 0;
+	}
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: cpu_server PORT [ITERS_PER_US] | cpu_server --calibrate\n");
+		return 2;
+	}
+	if (argc == 3 && (iters_per_us = atol(argv[2])) <= 0) {
+		fprintf(stderr, "cpu_server: ITERS_PER_US must be a positive number\n");
 		return 2;
 	}
 	struct sigaction sa;
