@@ -16,6 +16,7 @@
 #include "sched/debug_log.h"
 #include "sched/hub.h"
 #include "sched/monitor.h"
+#include "sched/steal.h"
 #include "stats/stats.h"
 #include "signal/masks.h"
 #include "thread/posix_thread.h"
@@ -40,6 +41,7 @@ void start() {
   // The probe's handler first: hubs unblock its signal (signal/masks.cc).
   monitor_start();
   adopt_current_thread();
+  g_steal = config().steal && config().hubs > 1;  // before the hub threads read it
   for (int i = 1; i < config().hubs; i++) start_hub_thread(i);
   stats_start();
 }

@@ -184,6 +184,13 @@ static std::string parse_stats(Config* c) {
   return err;
 }
 
+static std::string parse_steal(Config* c) {
+  int v = 1;
+  std::string err = parse_int_var("GREEN_STEAL", 0, 1, "expected 0 or 1", &v);
+  if (err.empty()) c->steal = v == 1;
+  return err;
+}
+
 static std::string parse_debug(Config* c) {
   int v = 0;
   std::string err = parse_int_var("GREEN_DEBUG", 0, 1, "expected 0 or 1", &v);
@@ -209,6 +216,7 @@ std::string config_parse(Config* c) {
   if (!(err = parse_native(c)).empty()) return err;
   if (!(err = parse_inherit(c)).empty()) return err;
   if (!(err = parse_stats(c)).empty()) return err;
+  if (!(err = parse_steal(c)).empty()) return err;
   if (!(err = parse_debug(c)).empty()) return err;
   return "";
 }

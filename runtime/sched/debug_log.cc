@@ -145,6 +145,14 @@ void debug_pass_through_end(uint64_t begin, const char* what) {
          static_cast<unsigned long long>(held / 1'000'000u));
 }
 
+void debug_steal(const Hub* victim, const Hub* thief, size_t n, bool parked) {
+  if (!g_debug) return;
+  PassThrough pt;
+  if (!allowed(g_rare)) return;
+  report("libgreen: debug: hub %d took %zu %s green thread%s from hub %d", thief->index, n,
+         parked ? "waiting" : "runnable", n == 1 ? "" : "s", victim->index);
+}
+
 void debug_native_thread(const char* why) {
   if (!g_debug) return;
   PassThrough pt;

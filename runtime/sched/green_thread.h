@@ -1,7 +1,8 @@
 // green_thread.h: struct Green, one green thread (internal to runtime/).
 //
-// Ownership: a Green belongs to its home hub and is touched only on that
-// hub's OS thread, except the fields marked otherwise. It is created by
+// Ownership: a Green belongs to its hub and is touched only on that hub's
+// OS thread, except the fields marked otherwise. Its hub changes only when
+// that hub gives it, runnable, to another (steal.h). It is created by
 // spawn() (or adopt_current_thread() for an OS thread's first green thread)
 // and deleted by whoever ends it last: the hub for a detached thread, the
 // joiner otherwise.
@@ -19,6 +20,8 @@ namespace green {
 
 struct Hub;
 struct StackDump;
+struct StealUndo;
+struct TimerNode;
 namespace lot {
 struct Waiter;
 }
@@ -37,7 +40,7 @@ constexpr uint64_t kGreenMagic = 0x6e65657267696c67;  // "gligreen"
 struct Green {
   uint64_t magic = kGreenMagic;    // first: lets a pthread_t be recognised
   uint64_t id = 0;                 // constant; 1 = the first adopted thread
-  Hub* hub = nullptr;              // home hub; constant
+  Hub* hub = nullptr;              // its hub; changed by that hub's thread only (steal.h)
   GreenState state = GreenState::kRunnable;
   WaitReason why = WaitReason::kTest;
   // What the current park waits for, for reports (stats/): the first fd of
@@ -80,6 +83,11 @@ struct Green {
   StackDump* dump = nullptr;       // a backtrace its hub asks for (stack_dump.h)
 
   Green* runq_next = nullptr;      // run-queue link (hub thread)
+  // For the length of a park (hub thread): the hub-side state a steal must
+  // undo before the green thread can move (nullptr: this park cannot
+  // move, steal.h), and the park's timer, if any (switch.cc).
+  StealUndo* steal_undo = nullptr;
+  TimerNode* park_timer = nullptr;
   Green* all_prev = nullptr;       // the hub's list of its live green
   Green* all_next = nullptr;       // threads (hub thread), for reports
 

@@ -30,6 +30,7 @@
 #include "sched/netpoll.h"
 #include "sched/netpoll_hub.h"
 #include "sched/passthrough.h"
+#include "sched/steal.h"
 #include "signal/signal_delivery.h"
 #include "sched/stack_guard.h"
 #include "tls/tcb.h"
@@ -102,10 +103,12 @@ bool native_wakers() { return g_native_wakers.load() != 0; }
 void drain_inbox(Hub* h) {
   netpoll_serve_closes(h);
   if (h->report_req.load(std::memory_order_acquire) && g_report_hook) g_report_hook(h);
+  if (h->steal_req.load(std::memory_order_relaxed)) steal_serve(h);
   Green* g = h->inbox.take_fifo();
   while (g) {
     Green* next = g->inbox_next;
-    if (g->state == GreenState::kNew) {
+    if (g->state == GreenState::kNew) {  // spawned for this hub, or stolen by it (steal.h)
+      if (g->tcb_bound) tcb_set_hub(g->tp, h);
       h->add_green(g);
       g->state = GreenState::kRunnable;
       h->runq_push(g);
@@ -177,6 +180,7 @@ constexpr int kBatchesPerPoll = 16;
       continue;
     }
     if (deadlocked(h)) report_deadlock(h);
+    if (g_steal) steal_ask(h);  // the answer comes through the inbox, ending the wait
     netpoll_wait(h, uv_backend_timeout(h->loop));
     batches = 0;
   }
@@ -282,6 +286,7 @@ void registry_fork_child(Hub* h, long greens) {
     g_hubs[0].store(h);
   }
   g_spawn_cursor.store(0);
+  g_steal = false;  // one hub
   g_live_greens.store(greens);
   g_peak_greens.store(greens);
   g_native_wakers.store(0);

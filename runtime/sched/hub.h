@@ -53,6 +53,16 @@ struct Hub {
   Green* runq_head = nullptr;
   Green* runq_tail = nullptr;
   size_t runq_len = 0;
+  // Work stealing (steal.h): runq_len as other hubs may read it, the thief
+  // asking this hub for work (any thread CASes it in, this hub takes it),
+  // and the green threads this hub took from others and gave to them.
+  std::atomic<size_t> runq_seen{0};
+  std::atomic<Hub*> steal_req{nullptr};
+  std::atomic<int64_t> steal_asked_ns{0};  // when steal_req was set (now())
+  int64_t last_ask_ns = 0;                 // this hub's last request, as thief
+  uint32_t steal_pick = 0;                 // rotates the parked green threads it gives
+  std::atomic<uint64_t> steals{0};
+  std::atomic<uint64_t> given{0};
   Inbox inbox;
   uv_async_t inbox_async;         // wakes the hub when inbox gets an entry
   Timers timers;
@@ -129,6 +139,7 @@ inline void Hub::runq_push(Green* g) {
   else runq_head = g;
   runq_tail = g;
   runq_len++;
+  runq_seen.store(runq_len, std::memory_order_relaxed);
 }
 
 inline Green* Hub::runq_pop() {
@@ -137,6 +148,7 @@ inline Green* Hub::runq_pop() {
   runq_head = g->runq_next;
   if (!runq_head) runq_tail = nullptr;
   runq_len--;
+  runq_seen.store(runq_len, std::memory_order_relaxed);
   return g;
 }
 
@@ -212,6 +224,9 @@ bool native_wakers();
 // list of live green threads.
 using JoinHook = void (*)(Green* g);
 void set_green_join_hook(JoinHook hook);
+// ... and when g leaves it for another hub (steal.cc), on the old hub's thread.
+void set_green_leave_hook(JoinHook hook);
+void green_leaves(Green* g);
 
 // Hooks for the pthread layer: called on the exiting green thread before it ends
 // (thread-specific data destructors), and with the final state.

@@ -17,6 +17,7 @@
 #include "os/spinlock.h"
 #include "sched/hub.h"
 #include "sched/netpoll_hub.h"
+#include "sched/steal.h"
 
 namespace green {
 
@@ -125,9 +126,30 @@ int FdRef::wait(int events, Nanos deadline) {
   link_waiter(w_, &x);
   g->wait_fd = fd_;
   g->wait_nfds = 1;
+  // A steal (steal.h) unlinks the waiter and drops the pin on the old hub's
+  // watch; the next wait pins the new hub's. Not an orphan's: its private
+  // dup stays with its hub (INV-FD1).
+  struct Undo : StealUndo {
+    FdRef* ref;
+    FdWaiter* x;
+  } undo;
+  undo.undo = [](Hub*, Green*, StealUndo* self) {
+    auto u = static_cast<Undo*>(self);
+    FdWatch* w = u->ref->w_;
+    if (w->orphan) return false;
+    unlink_waiter(w, u->x);
+    w->refs--;
+    u->ref->w_ = nullptr;
+    return true;
+  };
+  undo.early_result = events;  // a wait that ends early: the caller retries its call
+  undo.ref = this;
+  undo.x = &x;
+  g->steal_undo = &undo;
   int r = park_until(events & POLLOUT ? WaitReason::kIoWrite : WaitReason::kIoRead, deadline, true);
+  g->steal_undo = nullptr;
   g->wait_fd = -1;
-  unlink_waiter(w_, &x);
+  if (w_) unlink_waiter(w_, &x);
   return r;
 }
 
@@ -146,7 +168,30 @@ int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
   }
   g->wait_fd = n ? fds[0].fd : -1;
   g->wait_nfds = static_cast<uint32_t>(n);
+  // A steal (steal.h) unlinks every waiter and drops every pin first.
+  struct Undo : StealUndo {
+    std::vector<FdWaiter>* waiters;
+    std::vector<FdWatch*>* watches;
+  } undo;
+  undo.undo = [](Hub*, Green*, StealUndo* self) {
+    auto u = static_cast<Undo*>(self);
+    auto& ws = *u->watches;
+    for (FdWatch* w : ws)
+      if (w && w->orphan) return false;
+    for (size_t i = 0; i < ws.size(); i++) {
+      if (!ws[i]) continue;
+      unlink_waiter(ws[i], &(*u->waiters)[i]);
+      ws[i]->refs--;
+      ws[i] = nullptr;
+    }
+    return true;
+  };
+  undo.early_result = POLLIN;  // poll, select, waitpid: they look again and wait again
+  undo.waiters = &waiters;
+  undo.watches = &watches;
+  g->steal_undo = &undo;
   int r = park_until(WaitReason::kIoRead, deadline, true);
+  g->steal_undo = nullptr;
   g->wait_fd = -1;
   for (size_t i = 0; i < n; i++) {
     if (!watches[i]) continue;

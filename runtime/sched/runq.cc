@@ -29,8 +29,13 @@ Green* Inbox::take_fifo() {
 
 // ---- run queue ----
 
-static JoinHook g_join_hook = nullptr;  // set once at start-up
+static JoinHook g_join_hook = nullptr;   // set once at start-up
+static JoinHook g_leave_hook = nullptr;  // likewise
 void set_green_join_hook(JoinHook hook) { g_join_hook = hook; }
+void set_green_leave_hook(JoinHook hook) { g_leave_hook = hook; }
+void green_leaves(Green* g) {
+  if (g_leave_hook) g_leave_hook(g);
+}
 
 void Hub::add_green(Green* g) {
   g->all_prev = nullptr;

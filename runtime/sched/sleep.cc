@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "sched/hub.h"
+#include "sched/steal.h"
 
 namespace green {
 
@@ -13,9 +14,17 @@ Nanos now() {
   return Nanos(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// A sleep holds nothing of its hub but its timer, which a steal removes
+// itself (steal.h).
+static StealUndo g_sleep_moves{[](Hub*, Green*, StealUndo*) { return true; }};
+
 int sleep_until(Nanos deadline) {
   if (deadline <= now()) return 0;
-  return park_until(WaitReason::kSleep, deadline, true, 0);
+  Green* g = current();
+  g->steal_undo = &g_sleep_moves;
+  int r = park_until(WaitReason::kSleep, deadline, true, 0);
+  g->steal_undo = nullptr;
+  return r;
 }
 
 int wait_signal(Nanos deadline) { return park_until(WaitReason::kSignal, deadline, true); }

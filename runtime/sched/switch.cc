@@ -31,6 +31,10 @@ void use_block(Hub* h, char* tp) {
 
 // Makes g the running green thread; the caller switches to it next.
 void make_running(Hub* h, Green* g) {
+  // A steal moves a green thread only while it is runnable or parked, on
+  // its old hub's thread (steal.h): it never runs on two hubs at once.
+  GREEN_CHECK(g->hub == h && (g->state != GreenState::kRunning || g == h->running),
+              "a green thread resumed by a hub it does not belong to");
   h->running = g;
   h->resumes.store(h->resumes.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   h->on_cpu.store(g, std::memory_order_release);
@@ -99,14 +103,20 @@ int park_until(WaitReason why, Nanos deadline, bool interruptible, int timeout_r
   return park_with_timer(why, &t, interruptible);
 }
 
+// The timer is the park's (Green::park_timer): a steal removes it from the
+// old hub's heap, and the removal after the park is on the hub g is on now.
 int park_with_timer(WaitReason why, TimerNode* t, bool interruptible) {
   Hub* h = this_hub();
   Green* g = h->running;
   GREEN_CHECK(g, "park outside a green thread");
-  if (t && t->deadline != kForever) h->timers.add(t);
+  if (t && t->deadline != kForever) {
+    h->timers.add(t);
+    g->park_timer = t;
+  }
   g->interruptible = interruptible;
   int r = park(why);
-  if (t) h->timers.remove(t);
+  g->park_timer = nullptr;
+  if (t) g->hub->timers.remove(t);
   return r;
 }
 

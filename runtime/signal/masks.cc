@@ -10,7 +10,7 @@
 // Kept by counting, per hub, the distinct masks of its green threads
 // (g_hubs): a green thread is counted when it joins its hub's list
 // (set_green_join_hook), recounted when its mask changes and uncounted when
-// it ends; the real mask (the AND of the distinct masks) is rewritten only
+// it ends or moves to another hub (set_green_leave_hook); the real mask (the AND of the distinct masks) is rewritten only
 // when it changes, so a spawn or a mask change costs no system call unless
 // the hub's accepted signals change.
 //
@@ -178,6 +178,7 @@ int green_sigmask(green::Green* g, int how, const sigset_t* set, sigset_t* old) 
 void signal_state_init() {
   set_blocks_signal(blocks);
   set_green_join_hook(on_join);
+  set_green_leave_hook(signal_green_left);  // a green thread stolen by another hub (sched/steal.h)
   set_hub_mask_hook(on_hub_moved);
   signal_handlers_init();
 }

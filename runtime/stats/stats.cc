@@ -86,6 +86,8 @@ void add_hub(JsonOut& j, int i, Hub* h, Detail detail) {
   j.raw("{").field("index", i, true);
   j.field("resumes", static_cast<int64_t>(h->resumes.load(std::memory_order_relaxed)));
   j.field("handoffs", static_cast<int64_t>(h->handoffs.load(std::memory_order_relaxed)));
+  j.field("steals", static_cast<int64_t>(h->steals.load(std::memory_order_relaxed)));
+  j.field("given", static_cast<int64_t>(h->given.load(std::memory_order_relaxed)));
   j.field("longest_run_ms", h->longest_run_ms.load(std::memory_order_relaxed));
   Green* on_cpu = h->on_cpu.load(std::memory_order_acquire);
   j.field("running", on_cpu ? static_cast<int64_t>(on_cpu->id) : 0);

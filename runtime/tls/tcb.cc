@@ -201,10 +201,12 @@ void tcb_rebind(char* tp, const Machine* m) {
   *libc_slot(tp, l.arena_slot) = m->arena;
 }
 
+void tcb_set_hub(char* tp, Hub* h) { *reinterpret_cast<Hub**>(tp + g_hub_offset) = h; }
+
 void tcb_bind_block(Green* g, char* real, const Machine* m, Hub* h) {
   copy_descriptor(g->tp, real);
   tcb_rebind(g->tp, m);
-  *reinterpret_cast<Hub**>(g->tp + g_hub_offset) = h;
+  tcb_set_hub(g->tp, h);
   mark_multithreaded(real);
   g->tcb_bound = true;
 }

@@ -41,6 +41,8 @@ void tcb_machine_init(Machine* m);
 // thread id and the malloc cache and arena, as a resume on another M needs.
 bool tcb_bound_to(char* tp, const Machine* m);
 void tcb_rebind(char* tp, const Machine* m);
+// Seeds t_hub of block tp with h: a green thread moved to hub h (sched/steal.h).
+void tcb_set_hub(char* tp, Hub* h);
 
 // First thing on a new green thread: libc's per-thread set-up that
 // glibc's start_thread does and an image cannot (the ctype tables).

@@ -59,6 +59,9 @@ TEST_CASE("invalid GREEN_* settings are rejected naming the variable and what is
       {"GREEN_INHERIT", "yes", "0 or 1"},
       {"GREEN_INHERIT", "2", "0 or 1"},
       {"GREEN_NATIVE", "a,,b", "comma-separated"},
+      {"GREEN_STEAL", "yes", "0 or 1"},
+      {"GREEN_DEBUG", "2", "0 or 1"},
+      {"GREEN_STATS", "on", "0 or 1"},
   };
   for (const Case& c : cases) {
     SECTION(std::string(c.var) + "=" + c.value) {

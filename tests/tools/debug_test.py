@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """GREEN_DEBUG=1: the rate-limited log of what libgreen does with calls.
 
-Usage: debug_test.py LIBGREEN WATCHDOG_TARGET STATS_TARGET
+Usage: debug_test.py LIBGREEN WATCHDOG_TARGET STATS_TARGET SCHED_MIGRATE
 Checks: off by default (nothing on stderr); GREEN_DEBUG=2 is refused naming
 the variable and the allowed values; parks name the interposer the program
 called (accept, pthread_cond_wait, read on stdin, usleep) and what they wait
 for; a raw syscall() that blocks 1 s is named with how long it held its OS
 thread; a name lookup is offloaded to the pool; a GREEN_NATIVE thread is
-reported; a thread sleeping every 10 ms (100 parks a second) gives at most
+reported; on two hubs sched_migrate's green threads are stolen by the idle
+hub (and never with GREEN_STEAL=0 or one hub); a thread sleeping every 10 ms (100 parks a second) gives at most
 20 lines a second and a line saying how many were not shown, and does not
 hide the rarer lines (their own budget); the program's
 own output and exit status are unchanged. Prints TAP.
@@ -22,7 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import check, clean_env, report, skip  # noqa: E402
 
-LIB, WATCHDOG, STATS = sys.argv[1:4]
+LIB, WATCHDOG, STATS, MIGRATE = sys.argv[1:5]
 LIB = os.path.realpath(LIB)
 
 
@@ -102,5 +103,25 @@ check('a GREEN_NATIVE thread is reported',
       rc == 0 and out == 'done\n'
       and any('starts a native OS thread (its start routine is named in GREEN_NATIVE)' in x for x in debug_lines(err)),
       err)
+
+# Steals: sched_migrate's pairs and hogs on two hubs. Whether a hub is idle
+# at some moment depends on the machine, so up to five runs may be needed;
+# without stealing no run may show one.
+def steal_lines(extra):
+    rc, out, err = run([MIGRATE], dict({'GREEN_DEBUG': '1', 'GREEN_HUBS': '2'}, **extra))
+    took = [x for x in debug_lines(err) if re.search(r'debug: hub \d took \d+ (runnable|waiting) green threads? from hub \d$', x)]
+    return rc, out, took
+
+
+for attempt in range(5):
+    rc, out, took = steal_lines({})
+    if rc != 0 or took:
+        break
+check('two hubs: the idle one takes green threads from the busy one, and the program is unchanged',
+      rc == 0 and out.endswith('migrate: done\n') and took, f'rc={rc} {out[-200:]}')
+rc, out, took = steal_lines({'GREEN_STEAL': '0'})
+check('GREEN_STEAL=0: no steal', rc == 0 and not took, '\n'.join(took))
+rc, out, took = steal_lines({'GREEN_HUBS': '1'})
+check('one hub: no steal', rc == 0 and not took, '\n'.join(took))
 
 report()
