@@ -6,7 +6,9 @@
 # 1,000 clients), memcached -t 4 (memcslap set/get at 50 and 200), Apache's
 # worker MPM (ab -k at 200, a 10 KiB static file), CPython's
 # `python3 -m http.server` (ab at 5: its listen backlog) and MariaDB
-# (mariadb-slap's mixed load at 16 and 300). One daemon per row and mode.
+# (mariadb-slap's mixed load at 16 and 300; also natively with MariaDB's own
+# thread_handling=pool-of-threads, what its users would pick instead of
+# libgreen). One daemon per row and mode.
 #
 # Per row: throughput (req/s), p99 latency where the client gives it
 # (redis-benchmark, ab), the daemon's peak RSS (VmHWM, summed over its
@@ -228,9 +230,11 @@ cpython_stop() {
 mariadb_version() { mariadbd --version | sed 's/.* Ver \([^-]*\)-MariaDB.*/MariaDB \1 (stock; max_connections 1000)/'; }
 mariadb_start() {
     cp -a "$tmp/mariadb-seed" "$dir/data"
+    local pool=()
+    [ "$1" = pool ] && pool=(--thread-handling=pool-of-threads)
     started $(mode_env "$1") mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/sock" \
         --port="$port" --bind-address=127.0.0.1 --user="$(id -un)" --pid-file="$dir/pid" \
-        --max-connections=1000 --log-error="$dir/err.log" 2>"$dir/stderr"  # its start-up warnings
+        --max-connections=1000 "${pool[@]}" --log-error="$dir/err.log" 2>"$dir/stderr"  # its start-up warnings
 }
 mariadb_up() { mariadb_ready "$1" "$dir/err.log" 120; }
 mariadb_load() {
@@ -330,6 +334,7 @@ for entry in "${plan[@]}"; do
         for mode in "${modes[@]}"; do
             bench_one "$name" "$c" "$mode"
         done
+        [ $name = mariadb ] && bench_one "$name" "$c" pool  # natively, MariaDB's thread pool
     done
 done
 elapsed=$(($(date +%s) - start))
@@ -349,7 +354,11 @@ table() {
         }
         function ratio(g, n) { return (g ~ /^[0-9.]+$/ && n ~ /^[0-9.]+$/ && n > 0) ? sprintf("%.2f", g / n) : "" }
         function mib(k) { return sprintf("%.1f", k / 1024) }
-        function run(m) { return m == "native" ? "native" : "libgreen, GREEN_HUBS=" substr(m, 7) }
+        function run(m) {
+            if (m == "native") return "native"
+            if (m == "pool") return "native, thread_handling=pool-of-threads"
+            return "libgreen, GREEN_HUBS=" substr(m, 7)
+        }
         function row(a, b, c, d, e, f, g, h, i, j, k, l, m) {
             if (fmt == "md") printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j, k, l, m
             else printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a, b, c, d, e, f, g, h, i, j, k, l, m

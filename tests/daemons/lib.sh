@@ -49,7 +49,7 @@ need() {
 # mode_env MODE: the command prefix for MODE: "native" or "green@HUBS".
 mode_env() {
     case $1 in
-        native) echo env ;;
+        native | pool) echo env ;;
         green@*) echo env LD_PRELOAD="$lib" GREEN_HUBS="${1#green@}" "${green_env[@]}" ;;
     esac
 }
