@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstddef>
 
+#include "os/sys.h"
+
 namespace green {
 
 namespace {
@@ -97,7 +99,7 @@ FdState fd_state(int fd) {
   FdState s = fd_peek(fd);
   if (s.kind() != FdKind::kUnknown || fd < 0) return s;
   struct stat st;
-  if (fstat(fd, &st) != 0) return s;
+  if (sys::fstat(fd, &st) != 0) return s;
   FdKind k = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ? FdKind::kFile
                                                                                : FdKind::kPollable;
   Word bits = static_cast<Word>(k) | (S_ISSOCK(st.st_mode) ? 0 : kNotSocketBit);

@@ -45,6 +45,7 @@
 #include "glibc/real.h"
 #include "io/fd_state.h"
 #include "io/offload_call.h"
+#include "os/sys.h"
 
 namespace {
 
@@ -100,7 +101,7 @@ bool in_memory(int fd) {
 // result and returns inline; the pool would only find EOF again.
 bool reached_eof(int fd, off_t off, ssize_t r) {
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (green::sys::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
   off_t end = off >= 0 ? off + r : lseek(fd, 0, SEEK_CUR);
   return end >= 0 && end >= st.st_size;
 }

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "syscall_arch.h"  // os/arch/<cpu>/, picked by runtime/meson.build
@@ -44,6 +45,9 @@ inline int epoll_wait(int epfd, epoll_event* ev, int max, int timeout_ms) {
 inline int nanosleep(const timespec* req) {
   return static_cast<int>(call(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, req, nullptr));
 }
+// fstat as the kernel answers it (-errno on failure): libgreen's fstat
+// interposer hides libgreen's own fds, the runtime must see them.
+inline int fstat(int fd, struct stat* st) { return static_cast<int>(call(SYS_fstat, fd, st)); }
 inline pid_t gettid() { return static_cast<pid_t>(call(SYS_gettid)); }
 inline long futex(const void* addr, int op, unsigned val, const timespec* ts, const void* addr2, unsigned val3) {
   return call(SYS_futex, addr, op, val, ts, addr2, val3);

@@ -1,7 +1,9 @@
-// fd.cc: close, dup, dup2, dup3, fcntl, ioctl(FIONBIO), setsockopt: the
+// fd.cc: close, dup, dup2, dup3, fcntl, ioctl(FIONBIO), setsockopt, fstat: the
 // fd state follows every change (runtime/io/fd_ops.h); eventfd and pipe2.
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <cstdarg>
 
@@ -23,6 +25,23 @@ GREEN_EXPORT int close(int fd) {
   green::fd_closed(fd);
   return r;
 }
+
+// fstat: EBADF for libgreen's own fds, as for any number the program never
+// opened; otherwise the kernel's answer (its struct stat is glibc's on
+// x86_64 and aarch64), which also serves the pre-2.33 __fxstat entries
+// whose real versions newer glibc keeps only for old binaries.
+static int fstat_of(int fd, void* st) {
+  if (green::own_fd(fd) && !green::runtime_context()) {  // not the program's (os/high_fd.h)
+    errno = EBADF;
+    return -1;
+  }
+  return static_cast<int>(REAL(syscall)(SYS_fstat, fd, st));
+}
+
+GREEN_EXPORT int fstat(int fd, struct stat* st) { return fstat_of(fd, st); }
+GREEN_EXPORT int fstat64(int fd, struct stat64* st) { return fstat_of(fd, st); }
+GREEN_EXPORT int __fxstat(int, int fd, struct stat* st) { return fstat_of(fd, st); }
+GREEN_EXPORT int __fxstat64(int, int fd, struct stat64* st) { return fstat_of(fd, st); }
 
 // close_range over libgreen's own fds closes the program's around them
 // (runtime/io/fd_ops.h).
