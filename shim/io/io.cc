@@ -38,7 +38,7 @@ bool unsupported(int e) { return e == EOPNOTSUPP || e == ENOSYS; }
 // returns 0, end of file.
 ssize_t readv_attempt(const green::FdState& st, int fd, const iovec* iov, int n, bool may_block) {
   if (may_block) return neg(REAL(readv)(fd, iov, n));
-  ssize_t r = preadv2(fd, iov, n, -1, RWF_NOWAIT);
+  ssize_t r = REAL(preadv2)(fd, iov, n, -1, RWF_NOWAIT);
   if (r >= 0 || !unsupported(errno)) return neg(r);
   if (green::user_nonblocking(st)) return neg(REAL(readv)(fd, iov, n));
   return green::when_ready(fd, POLLIN, [&] { return neg(REAL(readv)(fd, iov, n)); });
@@ -46,7 +46,7 @@ ssize_t readv_attempt(const green::FdState& st, int fd, const iovec* iov, int n,
 
 ssize_t writev_attempt(int fd, const iovec* iov, int n, bool may_block) {
   if (may_block) return neg(REAL(writev)(fd, iov, n));
-  ssize_t r = pwritev2(fd, iov, n, -1, RWF_NOWAIT);
+  ssize_t r = REAL(pwritev2)(fd, iov, n, -1, RWF_NOWAIT);
   if (r >= 0 || !unsupported(errno)) return neg(r);
   return green::when_ready(fd, POLLOUT, [&] { return neg(REAL(writev)(fd, iov, n)); });
 }
@@ -91,6 +91,30 @@ ssize_t write_all(const green::FdState& st, const iovec* iov, int n, Chunk chunk
   return done > 0 ? static_cast<ssize_t>(done) : r;
 }
 
+// A count no iovec can hold (> SSIZE_MAX): natively read/write fail at once
+// (EBADF, EINVAL, or EFAULT from access_ok), never block; as an iovec it
+// would be EINVAL instead.
+bool beyond_iovec(size_t n) { return n > static_cast<size_t>(SSIZE_MAX); }
+
+// Whether fd is a TCP socket: a zero-length recv on one returns 0 at once
+// natively whether data is there or not (MSG_DONTWAIT would say EAGAIN).
+bool tcp_socket(int fd) {
+  int proto = 0;
+  socklen_t len = sizeof proto;
+  return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 && proto == IPPROTO_TCP;
+}
+
+// Total length of the program's iovecs, read through copy_in (a bad pointer
+// is the kernel's to report); -1 when they cannot be read or are too many
+// to look at here.
+ssize_t safe_total(const iovec* iov, size_t n) {
+  iovec v[16];
+  if (n > 16 || green::copy_in(v, iov, n * sizeof v[0])) return -1;
+  size_t t = 0;
+  for (size_t i = 0; i < n; i++) t += v[i].iov_len;
+  return static_cast<ssize_t>(t);
+}
+
 bool stream_socket(int fd) {
   int type = 0;
   socklen_t len = sizeof type;
@@ -100,7 +124,7 @@ bool stream_socket(int fd) {
 }  // namespace
 
 GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
-  if (!green::intercepting()) return REAL(read)(fd, buf, n);
+  if (!green::intercepting() || beyond_iovec(n)) return REAL(read)(fd, buf, n);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   iovec v{buf, n};
@@ -121,7 +145,8 @@ GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
 }
 
 GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
-  if (!green::intercepting()) return REAL(writev)(fd, iov, n);
+  if (!green::intercepting() || n <= 0 || safe_total(iov, static_cast<size_t>(n)) == 0)
+    return REAL(writev)(fd, iov, n);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   return shim::syscall_ret(write_all(st, iov, n, [&](const iovec* v, int k) {
@@ -129,8 +154,11 @@ GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
   }));
 }
 
+// A zero-length write never waits natively (it reports what the file says:
+// 0, EPIPE, ENOTCONN...), while the non-blocking attempt would answer 0 for
+// any file (RWF_NOWAIT): it is the real call.
 GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
-  if (!green::intercepting()) return REAL(write)(fd, buf, n);
+  if (!green::intercepting() || n == 0 || beyond_iovec(n)) return REAL(write)(fd, buf, n);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   iovec v{const_cast<void*>(buf), n};
@@ -142,7 +170,7 @@ GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
 }
 
 GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* from, socklen_t* len) {
-  if (!green::intercepting()) return REAL(recvfrom)(fd, buf, n, flags, from, len);
+  if (!green::intercepting() || (n == 0 && tcp_socket(fd))) return REAL(recvfrom)(fd, buf, n, flags, from, len);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   bool nowait = flags & MSG_DONTWAIT;
@@ -171,6 +199,10 @@ GREEN_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
 
 GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(recvmsg)(fd, msg, flags);
+  msghdr m;
+  if (!green::copy_in(&m, msg, sizeof m) && (m.msg_iovlen == 0 || safe_total(m.msg_iov, m.msg_iovlen) == 0) &&
+      tcp_socket(fd))
+    return REAL(recvmsg)(fd, msg, flags);  // zero-length on TCP: 0 at once (recvfrom)
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   return shim::syscall_ret(green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
@@ -188,7 +220,7 @@ GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespe
 }
 
 GREEN_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* to, socklen_t len) {
-  if (!green::intercepting()) return REAL(sendto)(fd, buf, n, flags, to, len);
+  if (!green::intercepting() || n == 0) return REAL(sendto)(fd, buf, n, flags, to, len);  // as write
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   bool nowait = flags & MSG_DONTWAIT;
@@ -214,6 +246,7 @@ GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   bool nowait = flags & MSG_DONTWAIT;
   msghdr m;
   if (green::copy_in(&m, msg, sizeof m)) return shim::syscall_ret(-EFAULT);
+  if (m.msg_iovlen == 0 || safe_total(m.msg_iov, m.msg_iovlen) == 0) return REAL(sendmsg)(fd, msg, flags);  // as write
   return shim::syscall_ret(write_all(st, msg->msg_iov, nowait ? 0 : static_cast<int>(msg->msg_iovlen),
                                      [&](const iovec* w, int k) {
     if (k) {
@@ -236,4 +269,28 @@ GREEN_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int n, int flags) {
   return static_cast<int>(shim::syscall_ret(green::block_on(st, POLLOUT, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(sendmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT));
   })));
+}
+
+// preadv2/pwritev2 at the file position (offset -1) without flags are readv
+// and writev, as the kernel makes them: the same waits. Any other form
+// cannot wait on a pipe or socket (an offset: ESPIPE; RWF_NOWAIT; a flag the
+// file does not support: EOPNOTSUPP) or is a regular file's, inline.
+GREEN_EXPORT ssize_t preadv2(int fd, const iovec* iov, int n, off_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(preadv2)(fd, iov, n, off, flags);
+  return readv(fd, iov, n);
+}
+
+GREEN_EXPORT ssize_t preadv64v2(int fd, const iovec* iov, int n, off64_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(preadv64v2)(fd, iov, n, off, flags);
+  return readv(fd, iov, n);
+}
+
+GREEN_EXPORT ssize_t pwritev2(int fd, const iovec* iov, int n, off_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(pwritev2)(fd, iov, n, off, flags);
+  return writev(fd, iov, n);
+}
+
+GREEN_EXPORT ssize_t pwritev64v2(int fd, const iovec* iov, int n, off64_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(pwritev64v2)(fd, iov, n, off, flags);
+  return writev(fd, iov, n);
 }

@@ -1039,7 +1039,7 @@ static void do_write(struct ctx *c, int variant)
 	struct obj *o = f.slot >= 0 ? O(c, f.slot) : NULL;
 	if (o && o->kind == K_TCP) {
 		flags &= ~MSG_OOB; /* urgent data: not in FIONREAD, so not awaited */
-		if (n > 4096 && bk == B_BUF) {
+		if (n > 4096 && bk != B_NULL && bk != B_NONE) {
 			/* how much of a long write TCP takes before the copy faults
 			 * depends on its send buffer's state: timing */
 			n = 4096;
@@ -1944,7 +1944,8 @@ static void ctx_init(struct ctx *c, int tid)
 	pthread_mutex_init(&c->imu, NULL);
 	pthread_cond_init(&c->icv, NULL);
 	c->feed_fd = -1;
-	char *m = mmap(NULL, RW_SIZE + 2 * g_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* [RW_SIZE read-write][PROT_NONE][read-only][PROT_NONE] */
+	char *m = mmap(NULL, RW_SIZE + 3 * g_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		die("mmap");
 	for (int i = 0; i < RW_SIZE; i++)
@@ -1955,6 +1956,7 @@ static void ctx_init(struct ctx *c, int tid)
 	memset(c->ro, 'r', (size_t)g_page);
 	mprotect(c->none, (size_t)g_page, PROT_NONE);
 	mprotect(c->ro, (size_t)g_page, PROT_READ);
+	mprotect(c->ro + g_page, (size_t)g_page, PROT_NONE);
 }
 
 static void *run(void *p)
