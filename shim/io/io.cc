@@ -96,14 +96,6 @@ ssize_t write_all(const green::FdState& st, const iovec* iov, int n, Chunk chunk
 // would be EINVAL instead.
 bool beyond_iovec(size_t n) { return n > static_cast<size_t>(SSIZE_MAX); }
 
-// Whether fd is a TCP socket: a zero-length recv on one returns 0 at once
-// natively whether data is there or not (MSG_DONTWAIT would say EAGAIN).
-bool tcp_socket(int fd) {
-  int proto = 0;
-  socklen_t len = sizeof proto;
-  return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 && proto == IPPROTO_TCP;
-}
-
 // Total length of the program's iovecs, read through copy_in (a bad pointer
 // is the kernel's to report); -1 when they cannot be read or are too many
 // to look at here.
@@ -170,7 +162,7 @@ GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
 }
 
 GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* from, socklen_t* len) {
-  if (!green::intercepting() || (n == 0 && tcp_socket(fd))) return REAL(recvfrom)(fd, buf, n, flags, from, len);
+  if (!green::intercepting()) return REAL(recvfrom)(fd, buf, n, flags, from, len);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   bool nowait = flags & MSG_DONTWAIT;
@@ -199,10 +191,6 @@ GREEN_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
 
 GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(recvmsg)(fd, msg, flags);
-  msghdr m;
-  if (!green::copy_in(&m, msg, sizeof m) && (m.msg_iovlen == 0 || safe_total(m.msg_iov, m.msg_iovlen) == 0) &&
-      tcp_socket(fd))
-    return REAL(recvmsg)(fd, msg, flags);  // zero-length on TCP: 0 at once (recvfrom)
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   return shim::syscall_ret(green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
