@@ -107,6 +107,17 @@ ssize_t safe_total(const iovec* iov, size_t n) {
   return static_cast<ssize_t>(t);
 }
 
+// A blocking zero-length receive on a TCP socket waits natively for any
+// wake-up (data, a signal) and then returns 0: the kernel's loop ends with
+// nothing left to copy instead of failing with EINTR.
+bool tcp_socket(int fd) {
+  int proto = 0;
+  socklen_t len = sizeof proto;
+  return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 && proto == IPPROTO_TCP;
+}
+
+ssize_t zero_length_tcp(int fd, ssize_t r) { return r == -EINTR && tcp_socket(fd) ? 0 : r; }
+
 bool stream_socket(int fd) {
   int type = 0;
   socklen_t len = sizeof type;
@@ -172,6 +183,7 @@ GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* 
     });
   };
   ssize_t r = once(static_cast<char*>(buf), n);
+  if (n == 0 && !nowait) r = zero_length_tcp(fd, r);
   if (!(flags & MSG_WAITALL) || nowait || r <= 0 || static_cast<size_t>(r) >= n || !stream_socket(fd))
     return shim::syscall_ret(r);
   size_t done = static_cast<size_t>(r);
@@ -193,9 +205,14 @@ GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(recvmsg)(fd, msg, flags);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
-  return shim::syscall_ret(green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+  ssize_t r = green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(recvmsg)(f, msg, mb ? flags : flags | MSG_DONTWAIT));
-  }));
+  });
+  msghdr m;
+  if (r == -EINTR && !(flags & MSG_DONTWAIT) && !green::copy_in(&m, msg, sizeof m) &&
+      (m.msg_iovlen == 0 || safe_total(m.msg_iov, m.msg_iovlen) == 0))
+    r = zero_length_tcp(fd, r);
+  return shim::syscall_ret(r);
 }
 
 GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespec* timeout) {

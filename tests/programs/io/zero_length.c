@@ -5,7 +5,8 @@
  *     a datagram socket (its receiver then reads 0), 0 on a pipe;
  *   - a zero-length recv/recvmsg on a TCP socket shut down for reading
  *     returns 0 (a non-blocking attempt says EAGAIN; with nothing queued
- *     and no shutdown it waits natively, so that is not tried here);
+ *     and no shutdown it waits natively for any wake-up and then returns
+ *     0, also when a handled signal ends the wait: not EINTR);
  *   - a count beyond SSIZE_MAX fails with EFAULT for read/write/pread (the
  *     kernel's access check), not EINVAL (which an iovec of that length gets);
  *   - preadv2/pwritev2 at the file position without flags are readv/writev:
@@ -32,6 +33,44 @@ static void show(const char *what, long r)
 }
 
 static int pw;
+static pthread_t main_thread;
+static int stop_kills;
+static pthread_mutex_t kill_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_usr1(int s) { (void)s; }
+
+/* Sends SIGUSR1 to the main thread every 5 ms until stopped; none after
+ * stop_killer() returns. */
+static void *killer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sleep_ms(5);
+		pthread_mutex_lock(&kill_mu);
+		int stop = stop_kills;
+		if (!stop)
+			pthread_kill(main_thread, SIGUSR1);
+		pthread_mutex_unlock(&kill_mu);
+		if (stop)
+			return NULL;
+	}
+}
+
+static pthread_t start_killer(void)
+{
+	pthread_t k;
+	stop_kills = 0;
+	pthread_create(&k, NULL, killer, NULL);
+	return k;
+}
+
+static void stop_killer(pthread_t k)
+{
+	pthread_mutex_lock(&kill_mu);
+	stop_kills = 1;
+	pthread_mutex_unlock(&kill_mu);
+	pthread_join(k, NULL);
+}
 
 static void *late_writer(void *arg)
 {
@@ -73,6 +112,27 @@ int main(void)
 	m.msg_iov = &z;
 	m.msg_iovlen = 1;
 	show("recvmsg(tcp, one empty iovec)", recvmsg(s, &m, 0));
+
+	/* a signal (no SA_RESTART) ends a zero-length TCP receive with 0 */
+	int c2 = socket(AF_INET, SOCK_STREAM, 0);
+	connect(c2, (void *)&a, sizeof a);
+	int s2 = accept(l, NULL, NULL);
+	struct sigaction sa = {.sa_handler = on_usr1};
+	sigaction(SIGUSR1, &sa, NULL);
+	main_thread = pthread_self();
+	pthread_t k = start_killer();
+	long r0 = recv(s2, buf, 0, 0);
+	stop_killer(k);
+	show("recv(tcp, 0) nothing queued, signal", r0);
+	struct msghdr m2 = {0};
+	k = start_killer();
+	r0 = recvmsg(s2, &m2, 0);
+	stop_killer(k);
+	show("recvmsg(tcp, iovlen 0) nothing queued, signal", r0);
+	k = start_killer();
+	r0 = recv(s2, buf, 1, 0);
+	stop_killer(k);
+	show("recv(tcp, 1) nothing queued, signal", r0);
 
 	/* datagrams: a zero-length send is an empty datagram */
 	int d[2];
