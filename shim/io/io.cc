@@ -126,8 +126,11 @@ bool stream_socket(int fd) {
 
 }  // namespace
 
+// A zero-length read never waits natively (0, or the file's own answer:
+// EINVAL from an eventfd or timerfd), while an iovec of length 0 would be 0
+// for every file: it is the real call.
 GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
-  if (!green::intercepting() || beyond_iovec(n)) return REAL(read)(fd, buf, n);
+  if (!green::intercepting() || n == 0 || beyond_iovec(n)) return REAL(read)(fd, buf, n);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   iovec v{buf, n};

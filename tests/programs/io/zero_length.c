@@ -7,6 +7,8 @@
  *     returns 0 (a non-blocking attempt says EAGAIN; with nothing queued
  *     and no shutdown it waits natively for any wake-up and then returns
  *     0, also when a handled signal ends the wait: not EINTR);
+ *   - a zero-length read is the file's answer (EINVAL from an eventfd or a
+ *     timerfd), never an iovec's 0;
  *   - a count beyond SSIZE_MAX fails with EFAULT for read/write/pread (the
  *     kernel's access check), not EINVAL (which an iovec of that length gets);
  *   - preadv2/pwritev2 at the file position without flags are readv/writev:
@@ -22,6 +24,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 
 static void show(const char *what, long r)
@@ -142,6 +146,12 @@ int main(void)
 	struct msghdr e = {0};
 	show("sendmsg(udgram, iovlen 0)", sendmsg(d[0], &e, 0));
 	show("recv(udgram) the empty datagram", recv(d[1], buf, sizeof buf, 0));
+
+	/* a zero-length read is the file's answer */
+	int ev = eventfd(0, 0);
+	show("read(eventfd, 0)", read(ev, buf, 0));
+	int tf = timerfd_create(CLOCK_MONOTONIC, 0);
+	show("read(timerfd, 0)", read(tf, buf, 0));
 
 	/* counts no iovec can hold */
 	int p[2];
