@@ -1944,8 +1944,16 @@ static void ctx_init(struct ctx *c, int tid)
 	pthread_mutex_init(&c->imu, NULL);
 	pthread_cond_init(&c->icv, NULL);
 	c->feed_fd = -1;
-	/* [RW_SIZE read-write][PROT_NONE][read-only][PROT_NONE] */
-	char *m = mmap(NULL, RW_SIZE + 3 * g_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* [RW_SIZE read-write][PROT_NONE][read-only][PROT_NONE], at a fixed low
+	 * address: whether buf + a huge length passes the kernel's access_ok()
+	 * (EFAULT or not) must not depend on where ASLR put the mapping */
+	void *want = (void *)(uintptr_t)(0x300000000000ull + (uint64_t)tid * 0x100000ull);
+	char *m = mmap(want, RW_SIZE + 3 * g_page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (m == MAP_FAILED || m != want) {
+		printf("FAIL: setup: no mapping at %p: %s\n", want, ename(errno));
+		exit(2);
+	}
 	if (m == MAP_FAILED)
 		die("mmap");
 	for (int i = 0; i < RW_SIZE; i++)
