@@ -1093,7 +1093,10 @@ static void do_write(struct ctx *c, int variant)
 	if (o && o->kind == K_EFD && bk == B_BUF) {
 		if (chance(c, 10))
 			val = UINT64_MAX; /* EINVAL */
-		b = (char *)&val;
+		/* in the fixed RW area, not on the stack: whether the stack
+		 * address plus a huge length passes access_ok() depends on ASLR */
+		memcpy(c->mem, &val, sizeof val);
+		b = c->mem;
 	}
 	struct iovec iov = {b, n};
 	long r;
