@@ -1617,6 +1617,7 @@ static void do_accept(struct ctx *c)
 		int so = new_obj(c, K_TCP);
 		set_slot(c, S_TCP_S, r, so);
 		c->objs[so].nonblock = (fl == SOCK_NONBLOCK);
+		c->objs[so].rcvtimeo = o && o->kind == K_LISTEN && o->rcvtimeo; /* inherited from the listener */
 		if (co >= 0 && !c->objs[co].gone && !c->objs[co].eof) {
 			c->objs[co].peer = so;
 			c->objs[so].peer = co;
