@@ -11,6 +11,8 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "glibc/real.h"
 #include "io/fd_state.h"
@@ -31,6 +33,26 @@ void fd_closing(int fd) {
   forget_fd(fd);
 }
 
+// A listener's O_NONBLOCK view belongs to its description, as the real
+// flag does: a change through one number (fcntl F_SETFL, FIONBIO) shows
+// through every number naming the same socket (dup, dup2, F_DUPFD; found by
+// the fuzzer). A socket has one description, so its inode names it. The
+// change is rare: it scans the numbers below the soft RLIMIT_NOFILE that
+// hold a listener view (no system call for the others).
+static void set_view_shared(int fd, ListenerView v) {
+  set_listener_view(fd, v);
+  struct stat a;
+  if (fstat(fd, &a) != 0) return;
+  rlimit rl{};
+  long lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? static_cast<long>(rl.rlim_cur) : 1024;
+  if (lim > (1 << 20)) lim = 1 << 20;
+  for (int i = 0; i < lim; i++) {
+    if (i == fd || fd_peek(i).view() == ListenerView::kNotOurs) continue;
+    struct stat b;
+    if (fstat(i, &b) == 0 && b.st_ino == a.st_ino && b.st_dev == a.st_dev) set_listener_view(i, v);
+  }
+}
+
 int fd_getfl(int fd) {
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl >= 0 && fd_peek(fd).view() == ListenerView::kBlocking) fl &= ~O_NONBLOCK;
@@ -46,8 +68,7 @@ int fd_setfl(int fd, long fl) {
   }
   int r = REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
   if (r == 0)
-    set_listener_view(fd, (fl & O_NONBLOCK) ? ListenerView::kNonBlocking
-                                                  : ListenerView::kBlocking);
+    set_view_shared(fd, (fl & O_NONBLOCK) ? ListenerView::kNonBlocking : ListenerView::kBlocking);
   return r;
 }
 
@@ -86,7 +107,7 @@ int fd_fionbio(int fd, void* arg) {
   if (r != 0) return r;
   int on = *static_cast<int*>(arg);
   REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
-  set_listener_view(fd, on ? ListenerView::kNonBlocking : ListenerView::kBlocking);
+  set_view_shared(fd, on ? ListenerView::kNonBlocking : ListenerView::kBlocking);
   return 0;
 }
 

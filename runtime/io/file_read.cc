@@ -119,7 +119,7 @@ namespace green {
 namespace {
 
 ssize_t file_readv_tries(int fd, const iovec* iov, int n, off_t off) {
-  ssize_t r = preadv2(fd, iov, n, off, RWF_NOWAIT);
+  ssize_t r = REAL(preadv2)(fd, iov, n, off, RWF_NOWAIT);
   if (r < 0 && errno != EAGAIN && errno != EOPNOTSUPP) return -errno;
   if (r < 0 && errno == EOPNOTSUPP && in_memory(fd) && readable_now(fd))
     return neg(off < 0 ? REAL(readv)(fd, iov, n) : REAL(preadv)(fd, iov, n, off));

@@ -28,6 +28,11 @@ int ready_now(int fd, int events) {
   return n;
 }
 
+bool read_shut_down(int fd) {
+  pollfd p{fd, POLLIN | POLLRDHUP, 0};
+  return REAL(poll)(&p, 1, 0) > 0 && (p.revents & POLLRDHUP);
+}
+
 int wait_fd(int fd, int events, Nanos deadline) {
   FdRef ref(fd, fd_peek(fd).generation());
   return ref.wait(events, deadline);

@@ -69,6 +69,10 @@ class ErrnoKeeper {
   int saved_ = errno;
 };
 
+// The fd's receive side is shut down (POLLRDHUP now): block_on's test for
+// a datagram socket after shutdown(SHUT_RD).
+bool read_shut_down(int fd);
+
 // The call as the program sees it: blocks (parks) unless the program asked
 // for non-blocking behaviour (user_nowait: MSG_DONTWAIT). Returns >= 0 or
 // -errno. Files (regular, block device) never wait for readiness: the real
@@ -84,12 +88,19 @@ ssize_t block_on(const FdState& st, int events, bool user_nowait, Attempt attemp
     if (r != -EAGAIN || user_nowait) return r;
     BlockingWait w(st, events);
     if (w.program_nonblocking()) return -EAGAIN;
+    // A datagram socket shut down for reading polls readable and fails a
+    // non-blocking receive, while a blocking one returns 0 at once; its
+    // readiness edge may be long gone, so ask before parking (sockets only:
+    // one poll() more per receive that waits).
+    if ((events & POLLIN) && !st.not_socket() && read_shut_down(st.fd)) return attempt(st.fd, true);
     for (;;) {
       int x = w.wait();
       if (x == -EAGAIN || x == -EINTR) return x;
       if (x < 0) break;
       r = attempt(w.fd(), false);
       if (r != -EAGAIN) return r;
+      // ... or shut down while we waited.
+      if ((events & POLLIN) && read_shut_down(w.fd())) return attempt(w.fd(), true);
     }
   }
   return attempt(st.fd, true);  // epoll refused the fd: the blocking call, errno its own

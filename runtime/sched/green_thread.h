@@ -73,6 +73,11 @@ struct Green {
   // (any thread sets a bit, the hub clears it): a bit per signal, because
   // the kernel keeps a pending set per thread, not one per process.
   std::atomic<uint64_t> directed_signals{0};
+  // Signals whose handler ran while this green thread was on the CPU (not
+  // parked): natively the thread took them in user code, so they end no
+  // later call of its (signal_delivery.cc). Set by the handler on its hub's
+  // OS thread, cleared by the hub once it has delivered them.
+  std::atomic<uint64_t> signals_taken_running{0};
 
   // Its thread pointer (tcb.h): its own block at the top of its stack, or
   // the OS thread's for an adopted thread. Set before it first runs.

@@ -45,12 +45,22 @@ static thread_local uint64_t t_noted __attribute__((tls_model("initial-exec")));
 
 uint64_t signals_noted_here() { return t_noted; }
 
+// INV-SIG2: a signal whose handler ran while a green thread was on the CPU
+// (its own code or libgreen's before it parks) was taken by that thread as
+// natively by a running thread: if that thread is the one delivery picks,
+// no call of it ends with EINTR. Without this a pthread_kill(pthread_self())
+// or an alarm that came while the thread computed would end its next wait.
 void signal_note(int sig, bool restart) {
   t_noted++;
   Hub* h = block_hub();  // a handler: never waits for a hub (machine.h)
+  Hub* own = h;
   if (!h) h = hub_at(0);
   if (!h || sig <= 0 || sig >= kSignals) return;
   uint64_t bit = uint64_t(1) << sig;
+  if (own) {
+    Green* r = own->running;
+    if (r && r->state == GreenState::kRunning) r->signals_taken_running.fetch_or(bit, std::memory_order_relaxed);
+  }
   if (restart) h->signal_restart.fetch_or(bit, std::memory_order_relaxed);
   else h->signal_restart.fetch_and(~bit, std::memory_order_relaxed);
   h->signal_pending.fetch_or(bit, std::memory_order_release);
@@ -72,7 +82,8 @@ static Green* signal_target(Hub* h, int sig) {
   return best;
 }
 
-static void interrupt_park(Green* g, bool restart) {
+static void interrupt_park(Green* g, bool restart, uint64_t bit) {
+  if (g->signals_taken_running.load(std::memory_order_relaxed) & bit) return;  // INV-SIG2
   if (g->state != GreenState::kParked) return;
   if (lot::interrupt_for_signal(g, restart)) return;  // sem_wait and friends
   if (!g->interruptible) return;
@@ -86,7 +97,7 @@ static void deliver_directed(Hub* h, int sig, bool restart) {
   uint64_t bit = uint64_t(1) << sig;
   for (Green* g = h->all; g; g = g->all_next)
     if (g->directed_signals.fetch_and(~bit, std::memory_order_acq_rel) & bit)
-      interrupt_park(g, restart);
+      interrupt_park(g, restart, bit);
 }
 
 // A process-directed signal interrupts the green thread the kernel would
@@ -107,7 +118,7 @@ static void forward(int to, int sig, bool restart) {
 
 static void deliver_process(Hub* h, int sig, bool restart, bool forwarded) {
   if (!forwarded && h->index != 0 && hub_count() > 1) return forward(0, sig, restart);
-  if (Green* g = signal_target(h, sig)) return interrupt_park(g, restart);
+  if (Green* g = signal_target(h, sig)) return interrupt_park(g, restart, uint64_t(1) << sig);
   if (h->index + 1 < hub_count()) forward(h->index + 1, sig, restart);
 }
 
@@ -118,12 +129,18 @@ static void deliver(Hub* h, int sig, bool restart) {
   deliver_process(h, sig, restart, false);
 }
 
+// Delivered: no green thread of h keeps the taken-while-running marks (INV-SIG2).
+static void clear_taken(Hub* h, uint64_t bits) {
+  for (Green* g = h->all; g; g = g->all_next) g->signals_taken_running.fetch_and(~bits, std::memory_order_relaxed);
+}
+
 static void on_signal_async(uv_async_t* a) {
   auto h = static_cast<Hub*>(a->data);
   uint64_t pending = h->signal_pending.exchange(0, std::memory_order_acquire);
   uint64_t restart = h->signal_restart.load(std::memory_order_relaxed);
   for (int sig = 1; sig < kSignals; sig++)
     if (pending & (uint64_t(1) << sig)) deliver(h, sig, restart & (uint64_t(1) << sig));
+  if (pending) clear_taken(h, pending);
   uint64_t forwarded = h->signal_forwarded.exchange(0, std::memory_order_acquire);
   uint64_t forwarded_restart = h->signal_forwarded_restart.load(std::memory_order_relaxed);
   for (int sig = 1; sig < kSignals; sig++)

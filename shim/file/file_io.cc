@@ -1,6 +1,7 @@
 // file_io.cc: pread, preadv, the fsync family, copy_file_range on regular
 // files (the policy: runtime/io/file_read.cc).
 #include <fcntl.h>
+#include <climits>
 #include <unistd.h>
 
 #include "boundary.h"
@@ -16,7 +17,9 @@ bool is_file(int fd) { return green::fd_state(fd).kind() == green::FdKind::kFile
 }  // namespace
 
 GREEN_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
-  if (!green::intercepting() || off < 0 || !is_file(fd)) return REAL(pread)(fd, buf, n, off);
+  // n > SSIZE_MAX fits no iovec: the real call fails at once (EFAULT), as natively
+  if (!green::intercepting() || off < 0 || n > static_cast<size_t>(SSIZE_MAX) || !is_file(fd))
+    return REAL(pread)(fd, buf, n, off);
   green::CancelPoint cp;
   iovec v{buf, n};
   return shim::syscall_ret(green::file_readv(fd, &v, 1, off));

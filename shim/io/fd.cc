@@ -78,8 +78,12 @@ GREEN_EXPORT int dup2(int oldfd, int newfd) {
   return r;
 }
 
+// A dup3 the kernel refuses before anything (bad flags, the same number)
+// must leave newfd's state alone: forgetting a listener's made the program
+// see libgreen's O_NONBLOCK on it (found by the fuzzer).
 GREEN_EXPORT int dup3(int oldfd, int newfd, int flags) {
-  if (oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0) green::fd_closing(newfd);
+  if ((flags & ~O_CLOEXEC) || oldfd == newfd) return REAL(dup3)(oldfd, newfd, flags);
+  if (fcntl(oldfd, F_GETFD) >= 0) green::fd_closing(newfd);
   int r = REAL(dup3)(oldfd, newfd, flags);
   if (r >= 0) green::copy_fd(oldfd, newfd);
   return r;

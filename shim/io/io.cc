@@ -38,7 +38,7 @@ bool unsupported(int e) { return e == EOPNOTSUPP || e == ENOSYS; }
 // returns 0, end of file.
 ssize_t readv_attempt(const green::FdState& st, int fd, const iovec* iov, int n, bool may_block) {
   if (may_block) return neg(REAL(readv)(fd, iov, n));
-  ssize_t r = preadv2(fd, iov, n, -1, RWF_NOWAIT);
+  ssize_t r = REAL(preadv2)(fd, iov, n, -1, RWF_NOWAIT);
   if (r >= 0 || !unsupported(errno)) return neg(r);
   if (green::user_nonblocking(st)) return neg(REAL(readv)(fd, iov, n));
   return green::when_ready(fd, POLLIN, [&] { return neg(REAL(readv)(fd, iov, n)); });
@@ -46,7 +46,7 @@ ssize_t readv_attempt(const green::FdState& st, int fd, const iovec* iov, int n,
 
 ssize_t writev_attempt(int fd, const iovec* iov, int n, bool may_block) {
   if (may_block) return neg(REAL(writev)(fd, iov, n));
-  ssize_t r = pwritev2(fd, iov, n, -1, RWF_NOWAIT);
+  ssize_t r = REAL(pwritev2)(fd, iov, n, -1, RWF_NOWAIT);
   if (r >= 0 || !unsupported(errno)) return neg(r);
   return green::when_ready(fd, POLLOUT, [&] { return neg(REAL(writev)(fd, iov, n)); });
 }
@@ -91,6 +91,33 @@ ssize_t write_all(const green::FdState& st, const iovec* iov, int n, Chunk chunk
   return done > 0 ? static_cast<ssize_t>(done) : r;
 }
 
+// A count no iovec can hold (> SSIZE_MAX): natively read/write fail at once
+// (EBADF, EINVAL, or EFAULT from access_ok), never block; as an iovec it
+// would be EINVAL instead.
+bool beyond_iovec(size_t n) { return n > static_cast<size_t>(SSIZE_MAX); }
+
+// Total length of the program's iovecs, read through copy_in (a bad pointer
+// is the kernel's to report); -1 when they cannot be read or are too many
+// to look at here.
+ssize_t safe_total(const iovec* iov, size_t n) {
+  iovec v[16];
+  if (n > 16 || green::copy_in(v, iov, n * sizeof v[0])) return -1;
+  size_t t = 0;
+  for (size_t i = 0; i < n; i++) t += v[i].iov_len;
+  return static_cast<ssize_t>(t);
+}
+
+// A blocking zero-length receive on a TCP socket waits natively for any
+// wake-up (data, a signal) and then returns 0: the kernel's loop ends with
+// nothing left to copy instead of failing with EINTR.
+bool tcp_socket(int fd) {
+  int proto = 0;
+  socklen_t len = sizeof proto;
+  return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 && proto == IPPROTO_TCP;
+}
+
+ssize_t zero_length_tcp(int fd, ssize_t r) { return r == -EINTR && tcp_socket(fd) ? 0 : r; }
+
 bool stream_socket(int fd) {
   int type = 0;
   socklen_t len = sizeof type;
@@ -99,8 +126,11 @@ bool stream_socket(int fd) {
 
 }  // namespace
 
+// A zero-length read never waits natively (0, or the file's own answer:
+// EINVAL from an eventfd or timerfd), while an iovec of length 0 would be 0
+// for every file: it is the real call.
 GREEN_EXPORT ssize_t read(int fd, void* buf, size_t n) {
-  if (!green::intercepting()) return REAL(read)(fd, buf, n);
+  if (!green::intercepting() || n == 0 || beyond_iovec(n)) return REAL(read)(fd, buf, n);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   iovec v{buf, n};
@@ -121,7 +151,8 @@ GREEN_EXPORT ssize_t readv(int fd, const iovec* iov, int n) {
 }
 
 GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
-  if (!green::intercepting()) return REAL(writev)(fd, iov, n);
+  if (!green::intercepting() || n <= 0 || safe_total(iov, static_cast<size_t>(n)) == 0)
+    return REAL(writev)(fd, iov, n);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   return shim::syscall_ret(write_all(st, iov, n, [&](const iovec* v, int k) {
@@ -129,8 +160,11 @@ GREEN_EXPORT ssize_t writev(int fd, const iovec* iov, int n) {
   }));
 }
 
+// A zero-length write never waits natively (it reports what the file says:
+// 0, EPIPE, ENOTCONN...), while the non-blocking attempt would answer 0 for
+// any file (RWF_NOWAIT): it is the real call.
 GREEN_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
-  if (!green::intercepting()) return REAL(write)(fd, buf, n);
+  if (!green::intercepting() || n == 0 || beyond_iovec(n)) return REAL(write)(fd, buf, n);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   iovec v{const_cast<void*>(buf), n};
@@ -152,6 +186,7 @@ GREEN_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* 
     });
   };
   ssize_t r = once(static_cast<char*>(buf), n);
+  if (n == 0 && !nowait) r = zero_length_tcp(fd, r);
   if (!(flags & MSG_WAITALL) || nowait || r <= 0 || static_cast<size_t>(r) >= n || !stream_socket(fd))
     return shim::syscall_ret(r);
   size_t done = static_cast<size_t>(r);
@@ -173,9 +208,14 @@ GREEN_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   if (!green::intercepting()) return REAL(recvmsg)(fd, msg, flags);
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
-  return shim::syscall_ret(green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
+  ssize_t r = green::block_on(st, POLLIN, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(recvmsg)(f, msg, mb ? flags : flags | MSG_DONTWAIT));
-  }));
+  });
+  msghdr m;
+  if (r == -EINTR && !(flags & MSG_DONTWAIT) && !green::copy_in(&m, msg, sizeof m) &&
+      (m.msg_iovlen == 0 || safe_total(m.msg_iov, m.msg_iovlen) == 0))
+    r = zero_length_tcp(fd, r);
+  return shim::syscall_ret(r);
 }
 
 GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespec* timeout) {
@@ -188,7 +228,7 @@ GREEN_EXPORT int recvmmsg(int fd, mmsghdr* v, unsigned int n, int flags, timespe
 }
 
 GREEN_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* to, socklen_t len) {
-  if (!green::intercepting()) return REAL(sendto)(fd, buf, n, flags, to, len);
+  if (!green::intercepting() || n == 0) return REAL(sendto)(fd, buf, n, flags, to, len);  // as write
   green::CancelPoint cp;
   green::FdState st = green::fd_state(fd);
   bool nowait = flags & MSG_DONTWAIT;
@@ -214,6 +254,7 @@ GREEN_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   bool nowait = flags & MSG_DONTWAIT;
   msghdr m;
   if (green::copy_in(&m, msg, sizeof m)) return shim::syscall_ret(-EFAULT);
+  if (m.msg_iovlen == 0 || safe_total(m.msg_iov, m.msg_iovlen) == 0) return REAL(sendmsg)(fd, msg, flags);  // as write
   return shim::syscall_ret(write_all(st, msg->msg_iov, nowait ? 0 : static_cast<int>(msg->msg_iovlen),
                                      [&](const iovec* w, int k) {
     if (k) {
@@ -236,4 +277,28 @@ GREEN_EXPORT int sendmmsg(int fd, mmsghdr* v, unsigned int n, int flags) {
   return static_cast<int>(shim::syscall_ret(green::block_on(st, POLLOUT, flags & MSG_DONTWAIT, [&](int f, bool mb) {
     return neg(REAL(sendmmsg)(f, v, n, mb ? flags : flags | MSG_DONTWAIT));
   })));
+}
+
+// preadv2/pwritev2 at the file position (offset -1) without flags are readv
+// and writev, as the kernel makes them: the same waits. Any other form
+// cannot wait on a pipe or socket (an offset: ESPIPE; RWF_NOWAIT; a flag the
+// file does not support: EOPNOTSUPP) or is a regular file's, inline.
+GREEN_EXPORT ssize_t preadv2(int fd, const iovec* iov, int n, off_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(preadv2)(fd, iov, n, off, flags);
+  return readv(fd, iov, n);
+}
+
+GREEN_EXPORT ssize_t preadv64v2(int fd, const iovec* iov, int n, off64_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(preadv64v2)(fd, iov, n, off, flags);
+  return readv(fd, iov, n);
+}
+
+GREEN_EXPORT ssize_t pwritev2(int fd, const iovec* iov, int n, off_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(pwritev2)(fd, iov, n, off, flags);
+  return writev(fd, iov, n);
+}
+
+GREEN_EXPORT ssize_t pwritev64v2(int fd, const iovec* iov, int n, off64_t off, int flags) {
+  if (!green::intercepting() || off != -1 || flags != 0) return REAL(pwritev64v2)(fd, iov, n, off, flags);
+  return writev(fd, iov, n);
 }
