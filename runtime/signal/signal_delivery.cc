@@ -43,10 +43,14 @@ int signal_kill_green(Green* g, int sig) {
 
 static thread_local uint64_t t_noted __attribute__((tls_model("initial-exec")));
 
+static thread_local bool t_last_restart __attribute__((tls_model("initial-exec")));
+
 uint64_t signals_noted_here() { return t_noted; }
+bool last_signal_restarts() { return t_last_restart; }
 
 void signal_note(int sig, bool restart) {
   t_noted++;
+  t_last_restart = restart;
   Hub* h = block_hub();  // a handler: never waits for a hub (machine.h)
   if (!h) h = hub_at(0);
   if (!h || sig <= 0 || sig >= kSignals) return;
