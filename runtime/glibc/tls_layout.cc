@@ -63,10 +63,12 @@ const uint32_t* lookup_thread_db(const char* name, size_t size) {
 
 // The facts on the calling thread's own descriptor (glibc's pthread_self()
 // is its address on every architecture): its thread id is the kernel's,
-// its list links are a ring through it, and the descriptor fits in the
-// static TLS. nullptr, or the fact that failed.
+// its list links are a ring through it, and its size and field offsets
+// are plausible (the static TLS size counts the descriptor on x86-64 but
+// not on aarch64, so it bounds nothing here). nullptr, or the fact that
+// failed.
 const char* check_live(const TlsLayout& l) {
-  if (l.desc_size < 256 || l.desc_size > 64 * 1024 || l.desc_size >= l.static_size)
+  if (l.desc_size < 256 || l.desc_size > 64 * 1024)
     return "a plausible _thread_db_sizeof_pthread";
   if (l.tid_offset + sizeof(pid_t) > l.desc_size || l.list_offset + sizeof(ListLink) > l.desc_size ||
       l.tid_offset % alignof(pid_t) != 0 || l.list_offset % alignof(ListLink) != 0)
