@@ -57,6 +57,13 @@ Green* current();
 // Once, on the first thread, before any other call here.
 void start();
 
+// Whether green threads are on: start() ran and found every fact it needs
+// (tls_layout.h). False before start() and for good when glibc lacks one:
+// then the shim must change nothing, not even file status flags (a listener
+// left non-blocking for native threads changes accept's errno, timeouts
+// and EINTR). Any thread, async-signal-safe.
+bool green_threads_on();
+
 // Makes the calling OS thread a hub with the caller as its first green
 // thread, if it is not one already. Idempotent. Safe on any OS thread.
 void adopt_current_thread();

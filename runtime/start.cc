@@ -8,6 +8,8 @@
 // socket (GREEN_STATS=1).
 #include <gnu/libc-version.h>
 
+#include <atomic>
+
 #include "config/config.h"
 #include "os/check.h"
 #include "tls/tcb.h"
@@ -23,6 +25,12 @@
 
 namespace green {
 
+namespace {
+std::atomic<bool> g_on{false};  // written once by start(), read by any thread
+}  // namespace
+
+bool green_threads_on() { return g_on.load(std::memory_order_acquire); }
+
 void start() {
   config_load();
   real::resolve_all();
@@ -35,6 +43,7 @@ void start() {
            gnu_get_libc_version(), missing);
     return;
   }
+  g_on.store(true, std::memory_order_release);
   g_debug = config().debug;
   set_exit_hook(on_green_exit);
   signal_state_init();

@@ -3,7 +3,8 @@
 # inside Debian roots other than the host's, to check the supported range
 # (glibc 2.31 to 2.41, libuv 1.40 to 1.50; see README "Support matrix").
 #
-# usage: bash tools/test-roots.sh [bullseye|trixie|all]     (default: all)
+# usage: bash tools/test-roots.sh [--prepare] [bullseye|trixie|all]   (default: all)
+#        --prepare: only make (or check) the cached roots, run nothing
 #
 # Each root is made once with debootstrap from deb.debian.org and cached
 # under /var/cache/libgreen-roots/<suite> (reused when present; delete the
@@ -19,10 +20,12 @@ cache=/var/cache/libgreen-roots
 mirror=http://deb.debian.org/debian
 deps=(meson ninja-build g++ pkg-config libuv1-dev catch2 python3)
 
+prepare=0
+[ "${1:-}" = "--prepare" ] && { prepare=1; shift; }
 case "${1:-all}" in
     bullseye|trixie) suites=("$1") ;;
     all) suites=(bullseye trixie) ;;
-    *) echo "usage: $0 [bullseye|trixie|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--prepare] [bullseye|trixie|all]" >&2; exit 2 ;;
 esac
 
 [ "$(id -u)" = 0 ] || { echo "test-roots.sh: needs root (debootstrap, chroot, mount)" >&2; exit 2; }
@@ -99,6 +102,12 @@ run_root() {
 
 overall=0
 for s in "${suites[@]}"; do
-    run_root "$s" || overall=1
+    if [ $prepare = 1 ]; then
+        t0=$SECONDS
+        make_root "$s" || overall=1
+        echo "[$s] root ready in $cache/$s ($((SECONDS - t0)) s)"
+    else
+        run_root "$s" || overall=1
+    fi
 done
 exit $overall

@@ -1,6 +1,7 @@
 // tls_layout.h: facts about glibc's private thread layout, learnt from
-// glibc itself at start-up (2.35 or later; fatal, naming what is missing,
-// with an older or another C library): the size of its thread descriptor
+// glibc itself at start-up and checked on the running thread (glibc 2.31
+// or later; with an older or another C library, or a fact that does not
+// check, libgreen names it and stays off): the size of its thread descriptor
 // (struct pthread) and where the thread id, the thread-list links and the
 // rseq area lie; the size and alignment of the static TLS; libc's own TLS
 // block and, found by a probe (malloc_slots.h), malloc's two slots in it;
@@ -26,8 +27,8 @@ struct TlsLayout {
   size_t desc_size = 0;      // sizeof (struct pthread)
   size_t tid_offset = 0;     // of the thread id in the descriptor
   size_t list_offset = 0;    // of its list_t in glibc's thread lists
-  long rseq_offset = 0;      // of struct rseq from tp
-  bool rseq = false;         // glibc registered rseq areas
+  long rseq_offset = 0;      // of struct rseq from tp (0 without rseq)
+  bool rseq = false;         // glibc registered rseq areas (never before 2.35)
   long libc_offset = 0;      // of libc's TLS block from tp
   size_t libc_size = 0;
   const char* libc_image = nullptr;
@@ -43,8 +44,8 @@ inline const TlsLayout& tls_layout() { return g_tls_layout; }
 
 // Learns all of TlsLayout but the malloc slots. Once (tcb_init), after
 // tp_init(); later calls return the first call's result. nullptr, or the
-// name of the first fact this glibc lacks (e.g. __rseq_offset before
-// 2.35): libgreen then stays off (start.cc).
+// name of the first fact this glibc lacks or that does not match the
+// running thread: libgreen then stays off (start.cc).
 const char* tls_layout_init();
 
 // glibc's DTV: entry -1 counts the entries, entry 0 is the generation,

@@ -99,6 +99,7 @@ void after_fork_child() {
   drop_signals(h, keep);
   GREEN_CHECK(h->timers.fork_child(h->loop) == 0, "timerfd in a forked child");
   GREEN_CHECK(netpoll_fork_child(h) == 0, "epoll in a forked child");
+  h->loop_unsynced = true;  // its handles wait for a uv_run (hub.h)
 }
 
 }  // namespace green

@@ -73,6 +73,12 @@ struct Hub {
   SpinLock fd_close_lock;
   FdCloseRequest* fd_closes = nullptr;
   int epfd = -1;                  // the hub's own epoll (netpoll_hub.cc)
+  // libuv registers a started handle's fd with its epoll only inside
+  // uv_run, and before 1.44 uv_backend_timeout does not count such pending
+  // watchers (libuv 1.40 answered -1: the hub slept forever with its
+  // timerfd unregistered). True from a loop's set-up until the first
+  // uv_run on it (netpoll_wait); hub thread only.
+  bool loop_unsynced = true;
   Green* all = nullptr;           // live green threads homed here
   size_t n_green = 0;             // their number
   std::atomic<long> placed{0};    // green threads placed here and not ended (any thread)

@@ -35,6 +35,7 @@ int netpoll_init(Hub* h) {
 }
 
 void netpoll_wait(Hub* h, int timeout_ms) {
+  if (h->loop_unsynced) timeout_ms = 0;  // hub.h: libuv has watchers to register
   epoll_event evs[kEventBatch];
   bool loop_ready = timeout_ms == 0;  // a non-blocking pass always runs libuv's too
   int n = sys::epoll_wait(h->epfd, evs, kEventBatch, timeout_ms);
@@ -43,7 +44,10 @@ void netpoll_wait(Hub* h, int timeout_ms) {
     if (w) netpoll_dispatch(w, evs[i].events);
     else loop_ready = true;
   }
-  if (loop_ready || n == 0) uv_run(h->loop, UV_RUN_NOWAIT);
+  if (loop_ready || n == 0) {
+    h->loop_unsynced = false;
+    uv_run(h->loop, UV_RUN_NOWAIT);
+  }
 }
 
 // The parent's epoll instance is shared after fork: the child closes its

@@ -43,7 +43,10 @@ int signal_kill_green(Green* g, int sig) {
 
 static thread_local uint64_t t_noted __attribute__((tls_model("initial-exec")));
 
+static thread_local bool t_last_restart __attribute__((tls_model("initial-exec")));
+
 uint64_t signals_noted_here() { return t_noted; }
+bool last_signal_restarts() { return t_last_restart; }
 
 // INV-SIG2: a signal whose handler ran while a green thread was on the CPU
 // (its own code or libgreen's before it parks) was taken by that thread as
@@ -52,6 +55,7 @@ uint64_t signals_noted_here() { return t_noted; }
 // or an alarm that came while the thread computed would end its next wait.
 void signal_note(int sig, bool restart) {
   t_noted++;
+  t_last_restart = restart;
   Hub* h = block_hub();  // a handler: never waits for a hub (machine.h)
   Hub* own = h;
   if (!h) h = hub_at(0);

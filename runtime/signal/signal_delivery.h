@@ -30,6 +30,12 @@ void signal_note(int sig, bool restart);
 // before the park could be interrupted, and must end the wait at once.
 uint64_t signals_noted_here();
 
+// Whether the handler that ran last on this OS thread was installed with
+// SA_RESTART (false before any): for a native thread emulating a blocking
+// call with poll, which the kernel never restarts, to restart as the call
+// would have been (shim/io/socket.cc, accept_native).
+bool last_signal_restarts();
+
 // The next delivery of sig on g's hub is meant for g (pthread_kill).
 // Any thread, before the real pthread_kill.
 void signal_direct(Green* g, int sig);

@@ -15,9 +15,9 @@
 namespace {
 
 int epoll_green(int epfd, epoll_event* ev, int max, green::Nanos deadline, const sigset_t* mask) {
-  const timespec zero{0, 0};
   for (;;) {
-    int r = REAL(epoll_pwait2)(epfd, ev, max, &zero, mask);
+    // epoll_pwait, not epoll_pwait2: glibc before 2.35 has no epoll_pwait2.
+    int r = REAL(epoll_pwait)(epfd, ev, max, 0, mask);
     if (r != 0 || green::now() >= deadline) return r;
     int w = green::wait_fd(epfd, POLLIN, deadline);
     if (w == -EINTR) return shim::syscall_ret(-EINTR);

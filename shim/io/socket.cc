@@ -7,11 +7,15 @@
 // until writable (SO_SNDTIMEO bounds it, after which connect fails with
 // EINPROGRESS as the kernel's does), then SO_ERROR is the result.
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/time.h>
 
 #include "boundary.h"
+#include "green.h"
 #include "io/fd_state.h"
 #include "io/fd_view.h"
 #include "io/wait.h"
+#include "signal/signal_delivery.h"
 #include "thread/cancel.h"
 
 namespace {
@@ -32,14 +36,45 @@ int accept_attempt(const green::FdState& st, int fd, sockaddr* a, socklen_t* l, 
   return static_cast<int>(green::when_ready(fd, POLLIN, [&] { return neg(REAL(accept4)(fd, a, l, flags)); }));
 }
 
-// A native thread accepting on a listener libgreen made non-blocking must
-// still block when the program's view says blocking.
+// A native thread (GREEN_NATIVE, libuv's pool, a signal handler) accepting
+// on a listener libgreen made non-blocking (listen below) must see what a
+// blocking accept does: it waits; SO_RCVTIMEO bounds the wait (then EAGAIN);
+// a handler ends it with EINTR unless installed with SA_RESTART on a socket
+// without a timeout (the kernel restarts accept then); on success errno is
+// left as the program had it. Emulated with poll, which the kernel never
+// restarts: the trampoline's record says whether the call would have been.
 int accept_native(int fd, sockaddr* a, socklen_t* l, int flags) {
+  int saved = errno;
+  int r = REAL(accept4)(fd, a, l, flags);
+  if (r >= 0 || errno != EAGAIN || green::fd_peek(fd).view() != green::ListenerView::kBlocking) return r;
+  timeval tv{};
+  socklen_t tl = sizeof tv;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &tl) != 0) tv = timeval{};
+  bool timed = tv.tv_sec != 0 || tv.tv_usec != 0;
+  green::Nanos deadline = timed ? green::now() + tv.tv_sec * 1000000000LL + tv.tv_usec * 1000LL : green::kForever;
   for (;;) {
-    int r = REAL(accept4)(fd, a, l, flags);
-    if (r >= 0 || errno != EAGAIN || green::fd_peek(fd).view() != green::ListenerView::kBlocking) return r;
+    int ms = -1;
+    if (timed) {
+      green::Nanos left = deadline - green::now();
+      if (left <= 0) {
+        errno = EAGAIN;
+        return -1;
+      }
+      ms = static_cast<int>((left + 999999) / 1000000);
+    }
+    uint64_t noted = green::signals_noted_here();
     pollfd p{fd, POLLIN, 0};
-    REAL(poll)(&p, 1, -1);
+    if (REAL(poll)(&p, 1, ms) < 0 && errno == EINTR && green::signals_noted_here() != noted &&
+        (timed || !green::last_signal_restarts())) {
+      errno = EINTR;
+      return -1;
+    }
+    r = REAL(accept4)(fd, a, l, flags);
+    if (r >= 0) {
+      errno = saved;
+      return r;
+    }
+    if (errno != EAGAIN) return r;
   }
 }
 
@@ -112,9 +147,13 @@ GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
   return shim::syscall_ret(connect_wait(st, fd, a, len, fl));
 }
 
+// A listener becomes non-blocking for good (its description is this
+// process's own until a fork), so green accepts need no readiness check;
+// only while green threads are on: pass-through changes nothing.
 GREEN_EXPORT int listen(int fd, int backlog) {
   int r = REAL(listen)(fd, backlog);
-  if (r != 0 || green::fd_peek(fd).view() != green::ListenerView::kNotOurs) return r;
+  if (r != 0 || !green::green_threads_on() || green::fd_peek(fd).view() != green::ListenerView::kNotOurs)
+    return r;
   int fl = REAL(fcntl)(fd, F_GETFL, 0);
   if (fl >= 0 && !(fl & O_NONBLOCK) && REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK) == 0)
     green::set_listener_view(fd, green::ListenerView::kBlocking);

@@ -17,6 +17,7 @@
 #include <climits>
 
 #include "boundary.h"
+#include "green.h"
 #include "sync/futex.h"
 
 namespace {
@@ -27,6 +28,7 @@ constexpr uint32_t kDone = 2;
 }  // namespace
 
 GREEN_EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
+  if (!green::green_threads_on()) return REAL(pthread_once)(once, init);
   auto word = reinterpret_cast<std::atomic<uint32_t>*>(once);
   uint32_t v = word->load(std::memory_order_acquire);
   if (v == kDone) return 0;

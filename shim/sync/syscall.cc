@@ -15,6 +15,8 @@
 // MariaDB take 40 s to start. Any other call that blocks is a
 // ReleasableCall: its hub may be handed off.
 #include <linux/futex.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 
 #include <cstdarg>
@@ -37,6 +39,12 @@
 #ifndef SYS_io_uring_setup
 #define SYS_io_uring_setup 425
 #endif
+#ifndef SYS_epoll_pwait2
+#define SYS_epoll_pwait2 441
+#endif
+
+// The interposer of shim/io/epoll.cc (glibc 2.35+ headers declare it).
+extern "C" int epoll_pwait2(int, epoll_event*, int, const timespec*, const sigset_t*);
 
 namespace {
 
@@ -114,6 +122,12 @@ GREEN_EXPORT long syscall(long number, ...) {
                                  static_cast<int>(a[2]), [](unsigned lo, unsigned hi, int fl) {
                                    return static_cast<int>(REAL(syscall)(SYS_close_range, lo, hi, fl));
                                  });
+  // glibc before 2.35 has no epoll_pwait2, so programs make it with
+  // syscall(): the interposer's green wait (a mask of another size is the
+  // kernel's EINVAL to give).
+  if (number == SYS_epoll_pwait2 && green::intercepting() && (a[4] == 0 || a[5] == _NSIG / 8))
+    return epoll_pwait2(static_cast<int>(a[0]), reinterpret_cast<epoll_event*>(a[1]), static_cast<int>(a[2]),
+                        reinterpret_cast<const timespec*>(a[3]), reinterpret_cast<const sigset_t*>(a[4]));
   if ((number == SYS_io_getevents || number == SYS_io_pgetevents) && green::intercepting())
     return green::offload_call([&] { return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]); });
   long r;
