@@ -7,12 +7,17 @@
 #             daemons of tests/daemons with their clients (installed without
 #             starting their services): mariadb-server mariadb-client
 #             redis-server redis-tools memcached libmemcached-tools apache2
-#             apache2-utils
+#             apache2-utils, and Debian python3's own test suite
+#             (libpython3.X-testsuite, for tests/cpython)
 set -euo pipefail
 
 required=(meson ninja-build g++ pkg-config libuv1-dev catch2 python3)
 optional=(rustc gnuplot-nox strace mariadb-server mariadb-client redis-server redis-tools
           memcached libmemcached-tools apache2 apache2-utils)
+# CPython's regression tests (tests/cpython): the package of Debian's python3.
+if [ -x /usr/bin/python3 ]; then
+    optional+=("libpython$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')-testsuite")
+fi
 
 missing() {
     for pkg in "$@"; do

@@ -17,6 +17,7 @@
 #include "glibc/real.h"
 #include "io/fd_state.h"
 #include "os/high_fd.h"
+#include "os/sys.h"
 #include "io/file_lock.h"
 #include "sched/hub.h"
 #include "sched/netpoll.h"
@@ -42,14 +43,14 @@ void fd_closing(int fd) {
 static void set_view_shared(int fd, ListenerView v) {
   set_listener_view(fd, v);
   struct stat a;
-  if (fstat(fd, &a) != 0) return;
+  if (sys::fstat(fd, &a) != 0) return;
   rlimit rl{};
   long lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? static_cast<long>(rl.rlim_cur) : 1024;
   if (lim > (1 << 20)) lim = 1 << 20;
   for (int i = 0; i < lim; i++) {
     if (i == fd || fd_peek(i).view() == ListenerView::kNotOurs) continue;
     struct stat b;
-    if (fstat(i, &b) == 0 && b.st_ino == a.st_ino && b.st_dev == a.st_dev) set_listener_view(i, v);
+    if (sys::fstat(i, &b) == 0 && b.st_ino == a.st_ino && b.st_dev == a.st_dev) set_listener_view(i, v);
   }
 }
 

@@ -108,7 +108,7 @@ check('a GREEN_NATIVE thread is reported',
 # at some moment depends on the machine, so up to five runs may be needed;
 # without stealing no run may show one.
 def steal_lines(extra):
-    rc, out, err = run([MIGRATE], dict({'GREEN_DEBUG': '1', 'GREEN_HUBS': '2'}, **extra))
+    rc, out, err = run([MIGRATE], dict({'GREEN_DEBUG': '1', 'GREEN_HUBS': '2', 'GREEN_STEAL': '1'}, **extra))
     took = [x for x in debug_lines(err) if re.search(r'debug: hub \d took \d+ (runnable|waiting) green threads? from hub \d$', x)]
     return rc, out, took
 
