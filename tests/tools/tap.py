@@ -26,6 +26,14 @@ def clean_env(*drop):
             if not k.startswith('GREEN_') and k != 'LD_PRELOAD' and k not in drop}
 
 
+def preloaded_env(lib, extra=None):
+    """clean_env() with lib preloaded on one hub, plus the settings in extra."""
+    e = clean_env()
+    e.update({'LD_PRELOAD': lib, 'GREEN_HUBS': '1'})
+    e.update(extra or {})
+    return e
+
+
 def report():
     print(f'1..{len(_results)}')
     for i, (name, ok, detail) in enumerate(_results, 1):

@@ -17,17 +17,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import check, clean_env, report  # noqa: E402
+from tap import check, preloaded_env, report  # noqa: E402
 
 LIB, TARGET, ECHO, LOADGEN = sys.argv[1:5]
 LIB = os.path.realpath(LIB)
 
 
 def env(extra=None):
-    e = clean_env()
-    e.update({'LD_PRELOAD': LIB, 'GREEN_HUBS': '1'})
-    e.update(extra or {})
-    return e
+    return preloaded_env(LIB, extra)
 
 
 def run(args, extra=None):
