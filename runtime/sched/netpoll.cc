@@ -145,7 +145,7 @@ int FdRef::wait(int events, Nanos deadline) {
   undo.early_result = events;  // a wait that ends early: the caller retries its call
   undo.ref = this;
   undo.x = &x;
-  g->steal_undo = &undo;
+  if (g_steal) g->steal_undo = &undo;  // nothing to declare when no hub steals
   int r = park_until(events & POLLOUT ? WaitReason::kIoWrite : WaitReason::kIoRead, deadline, true);
   g->steal_undo = nullptr;
   g->wait_fd = -1;
@@ -189,7 +189,7 @@ int wait_any(const FdInterest* fds, size_t n, Nanos deadline) {
   undo.early_result = POLLIN;  // poll, select, waitpid: they look again and wait again
   undo.waiters = &waiters;
   undo.watches = &watches;
-  g->steal_undo = &undo;
+  if (g_steal) g->steal_undo = &undo;
   int r = park_until(WaitReason::kIoRead, deadline, true);
   g->steal_undo = nullptr;
   g->wait_fd = -1;

@@ -21,7 +21,7 @@ static StealUndo g_sleep_moves{[](Hub*, Green*, StealUndo*) { return true; }};
 int sleep_until(Nanos deadline) {
   if (deadline <= now()) return 0;
   Green* g = current();
-  g->steal_undo = &g_sleep_moves;
+  if (g_steal) g->steal_undo = &g_sleep_moves;
   int r = park_until(WaitReason::kSleep, deadline, true, 0);
   g->steal_undo = nullptr;
   return r;
