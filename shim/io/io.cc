@@ -16,6 +16,7 @@
 // write family loops over partial writes (write_all()).
 #include <sys/uio.h>
 
+#include <climits>
 #include <cstring>
 #include <vector>
 

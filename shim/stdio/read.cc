@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 
 #include "boundary.h"
