@@ -169,6 +169,7 @@ constexpr int kBatchesPerPoll = 16;
   int batches = 0;
   for (;;) {
     if (h->handback_wanted.load(std::memory_order_acquire)) hub_hand_back(h);
+    if (h->mask_stale.load(std::memory_order_relaxed) && h->mask_stale.exchange(false)) hub_mask_refresh(h);
     drain_inbox(h);
     run_batch(h);
     drain_inbox(h);

@@ -106,6 +106,10 @@ struct Hub {
   HandBack* handback = nullptr;       // FIFO (INV-M3, machine.cc)
   HandBack* handback_tail = nullptr;
   std::atomic<bool> handback_wanted{false};
+  // Its real signal mask must be put again on its OS thread (signal/
+  // masks.cc changed it from another OS thread); any thread sets it, then
+  // wakes the hub (inbox_async), whose loop puts the mask.
+  std::atomic<bool> mask_stale{false};
   std::atomic<uint32_t> probe{0};
   std::atomic<Green*> probe_green{nullptr};
   std::atomic<uint64_t> probe_resumes{0};

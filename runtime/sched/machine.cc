@@ -160,6 +160,9 @@ void spare_start(Hub* h) {
 }  // namespace
 
 void set_hub_mask_hook(HubMaskHook hook) { g_mask_hook = hook; }
+void hub_mask_refresh(Hub* h) {
+  if (g_mask_hook) g_mask_hook(h);
+}
 
 Machine* machine_for_this_thread() {
   auto m = new Machine;

@@ -102,6 +102,10 @@ void machines_after_fork(Hub* h);
 // called on an M's OS thread when it takes hub h, to put h's mask on it.
 using HubMaskHook = void (*)(Hub* h);
 void set_hub_mask_hook(HubMaskHook hook);
+// The hook again, on h's own OS thread, when h->mask_stale was set (by a
+// green thread of h's that changed its mask while running on another
+// hub): hub.cc's loop calls it.
+void hub_mask_refresh(Hub* h);
 
 // ---- the probe (handoff.cc) ----
 

@@ -14,8 +14,14 @@
 // when it changes, so a spawn or a mask change costs no system call unless
 // the hub's accepted signals change.
 //
-// Threading: a green thread's mask and its hub's counts are read and
-// written on that hub's OS thread only.
+// Threading: a green thread's mask is read and written by that thread
+// only. Its home hub's counts (g_hubs) are changed by it wherever it runs:
+// a green thread stolen by another hub changes its mask or ends there. So
+// each hub's counts have a spin lock, and the real mask is put on the
+// calling OS thread only when that thread is the hub's M; otherwise the hub
+// is told to put it itself (Hub::mask_stale, its inbox wakes it). Before
+// the lock, two hubs changing one hub's vector at once lost main's entry:
+// hub 0 then blocked SIGTERM with main in accept (Debian 11, watchdog test).
 #include "signal/masks.h"
 
 #include <cerrno>
@@ -25,6 +31,8 @@
 #include <vector>
 
 #include "glibc/real.h"
+#include "os/spinlock.h"
+#include "os/sys.h"
 #include "sched/hub.h"
 #include "sched/machine.h"
 #include "sched/passthrough.h"
@@ -53,6 +61,7 @@ uint64_t bits_of(const sigset_t& m) {
 // masks, so a join or a leave is a short scan, and a leave recomputes the
 // real mask only when the last thread of its mask goes.
 struct HubMasks {
+  SpinLock lock;  // guards the rest; held across one system call at most
   std::vector<std::pair<uint64_t, int>> masks;
   uint64_t applied = ~uint64_t{0};  // the real mask last set (bits sig-1 blocked)
   bool put = false;                 // applied was put on the OS thread
@@ -69,18 +78,32 @@ void put_real(uint64_t blocked) {
   REAL(pthread_sigmask)(SIG_SETMASK, &real, nullptr);
 }
 
-// Sets the calling OS thread's real mask to blocked.
+// Hub h's real mask becomes blocked: on the calling OS thread when it is
+// h's M, else by h's own loop (mask_stale). h.lock held.
 void set_real(HubMasks& h, uint64_t blocked) {
   if (blocked == h.applied && h.put) return;
   h.applied = blocked;
   h.put = true;
-  put_real(blocked);
+  Hub* hub = hub_at(static_cast<int>(&h - g_hubs));
+  Machine* m = hub ? hub->m.load(std::memory_order_acquire) : nullptr;
+  if (!hub || (m && m->tid == sys::gettid())) {
+    put_real(blocked);
+    return;
+  }
+  hub->mask_stale.store(true, std::memory_order_release);
+  uv_async_send(&hub->inbox_async);
 }
 
-// An M takes hub h (sched/machine.h): h's real mask goes with it.
-void on_hub_moved(Hub* hub) { put_real(g_hubs[hub->index].applied); }
+// An M takes hub h (sched/machine.h), or h's loop was told its mask is
+// stale: h's real mask goes on the calling OS thread.
+void on_hub_moved(Hub* hub) {
+  HubMasks& h = g_hubs[hub->index];
+  SpinGuard g(h.lock);
+  put_real(h.applied);
+}
 
 void add(HubMasks& h, uint64_t m) {
+  SpinGuard g(h.lock);
   for (auto& e : h.masks)
     if (e.first == m) {
       e.second++;
@@ -91,6 +114,7 @@ void add(HubMasks& h, uint64_t m) {
 }
 
 void remove(HubMasks& h, uint64_t m) {
+  SpinGuard g(h.lock);
   for (size_t i = 0; i < h.masks.size(); i++) {
     if (h.masks[i].first != m) continue;
     if (--h.masks[i].second > 0) return;
@@ -152,7 +176,12 @@ void signal_green_left(Green* g) {
 }
 
 void signal_masks_after_fork(Green* keep) {
-  for (HubMasks& h : g_hubs) h = HubMasks{};
+  for (HubMasks& h : g_hubs) {  // the only thread left; a lock a lost thread held is reset
+    h.lock.unlock();
+    h.masks.clear();
+    h.applied = ~uint64_t{0};
+    h.put = false;
+  }
   if (keep) on_join(keep);
 }
 
