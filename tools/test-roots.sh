@@ -93,6 +93,8 @@ run_root() {
         meson test -C build --num-processes 2 --print-errorlogs >build-test.log 2>&1; rc=$?
         grep -E "^ *[0-9]+/[0-9]+ " build-test.log | grep -vE " OK |EXPECTEDFAIL| SKIP " | awk "!seen[\$0]++" || true
         echo "result: $(grep -E "^(Ok|Fail|Expected Fail|Unexpected Pass|Skipped|Timeout): " build-test.log | tr -s " " | paste -sd, -)"
+        # what a failed test printed, so a CI log alone can explain it
+        [ $rc = 0 ] || awk "/^ *[0-9]+\/[0-9]+ .*(ERROR|FAIL|TIMEOUT)/ {p = 1} p && n < 150 {print; n++}" build-test.log
         exit $rc
     ' 2>&1 | sed "s/^/[$suite] /" || status=1
     cleanup
@@ -104,8 +106,11 @@ overall=0
 for s in "${suites[@]}"; do
     if [ $prepare = 1 ]; then
         t0=$SECONDS
-        make_root "$s" || overall=1
-        echo "[$s] root ready in $cache/$s ($((SECONDS - t0)) s)"
+        if make_root "$s"; then
+            echo "[$s] root ready in $cache/$s ($((SECONDS - t0)) s)"
+        else
+            overall=1
+        fi
     else
         run_root "$s" || overall=1
     fi

@@ -56,7 +56,7 @@ uint64_t bits_of(const sigset_t& m) {
   return w;
 }
 
-// Per hub (hub thread only): the distinct masks of its counted green
+// Per hub, under its lock: the distinct masks of its counted green
 // threads, with how many carry each. Programs have a handful of distinct
 // masks, so a join or a leave is a short scan, and a leave recomputes the
 // real mask only when the last thread of its mask goes.
@@ -66,7 +66,13 @@ struct HubMasks {
   uint64_t applied = ~uint64_t{0};  // the real mask last set (bits sig-1 blocked)
   bool put = false;                 // applied was put on the OS thread
 };
-HubMasks g_hubs[kMaxHubs];
+// kMaxHubs of them, made by signal_state_init and never freed. Not a global
+// array: libgreen's constructor (shim/init.cc, priority 101) counts the main
+// thread before ordinary globals are built, and g++ 10 builds a vector's
+// global at run time, which emptied hub 0's counts after main was counted
+// (hub 0 then blocked SIGTERM once its other threads ended: the watchdog
+// test on Debian 11). Nor may exit() destroy them under running hubs.
+HubMasks* g_hubs = nullptr;
 
 // Puts blocked on the calling OS thread, less the probe's signal
 // (sched/machine.h), which no hub blocks.
@@ -176,7 +182,9 @@ void signal_green_left(Green* g) {
 }
 
 void signal_masks_after_fork(Green* keep) {
-  for (HubMasks& h : g_hubs) {  // the only thread left; a lock a lost thread held is reset
+  if (!g_hubs) return;
+  for (int i = 0; i < kMaxHubs; i++) {  // the only thread left; a lock a lost thread held is reset
+    HubMasks& h = g_hubs[i];
     h.lock.unlock();
     h.masks.clear();
     h.applied = ~uint64_t{0};
@@ -205,6 +213,7 @@ int green_sigmask(green::Green* g, int how, const sigset_t* set, sigset_t* old) 
 }
 
 void signal_state_init() {
+  g_hubs = new HubMasks[kMaxHubs];
   set_blocks_signal(blocks);
   set_green_join_hook(on_join);
   set_green_leave_hook(signal_green_left);  // a green thread stolen by another hub (sched/steal.h)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check_layout.py SOURCE_ROOT RUNTIME_LIB: the folders show the layers.
+"""check_layout.py SOURCE_ROOT RUNTIME_LIB LIBGREEN: the folders show the layers.
 
 TAP, one point per rule of README "Layout":
 1. every row of shim/interpose.def has its interposer in the shim/ folder its
@@ -13,14 +13,20 @@ TAP, one point per rule of README "Layout":
 5. no architecture #if in generic runtime code: per-architecture code lives
    in arch/<cpu>/ folders and *_<cpu>.cc files;
 6. every runtime header opens with who owns its data or which threads may
-   touch it.
+   touch it;
+7. libgreen.so builds no global at run time (no _GLOBAL__sub_I_ initializer):
+   its constructor (shim/init.cc, priority 101) starts the runtime before
+   such initializers run, so one would reset state already in use (g++ 10
+   builds a std::vector global at run time: it emptied a hub's signal-mask
+   counts on Debian 11), and its destructor would run at exit() under hubs
+   still running.
 """
 import os
 import re
 import subprocess
 import sys
 
-root, lib = sys.argv[1], sys.argv[2]
+root, lib, libgreen = sys.argv[1], sys.argv[2], sys.argv[3]
 shim = os.path.join(root, 'shim')
 runtime = os.path.join(root, 'runtime')
 
@@ -108,6 +114,11 @@ for f in files(runtime, ('.h',)):
     if not re.search(r'thread|owner|owns|owned', ''.join(head), re.I):
         bad.append(rel(f))
 point(not bad, 'every runtime header opens with its ownership and threading', bad)
+
+# 7. no run-time initializers
+syms = subprocess.run(['nm', libgreen], capture_output=True, text=True, check=True).stdout
+bad = sorted({line.split()[-1] for line in syms.splitlines() if '_GLOBAL__sub_I_' in line})
+point(not bad, 'libgreen.so builds no global at run time (constant-initialized or made at start)', bad)
 
 print(f'1..{len(results)}')
 for i, (ok, what, details) in enumerate(results, 1):
