@@ -9,6 +9,8 @@
 // Results follow libc's convention (-1 and errno), as the interposers return them.
 #include "io/fd_ops.h"
 
+#include <cstdint>
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -34,24 +36,59 @@ void fd_closing(int fd) {
   forget_fd(fd);
 }
 
+// Calls each(i) for every number open in the process but dir's own and
+// libgreen's (os/high_fd.h), read from /proc/self/fd with raw system calls.
+// False when /proc cannot be read (each was not called).
+template <class Each>
+static bool for_each_open_fd(Each each) {
+  int dir = sys::openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return false;
+  struct Dirent64 {  // getdents64(2)'s record
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+  };
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = sys::call(SYS_getdents64, dir, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long at = 0; at < n;) {
+      auto d = reinterpret_cast<Dirent64*>(buf + at);
+      at += d->reclen;
+      if (d->name[0] < '0' || d->name[0] > '9') continue;  // "." and ".."
+      int i = 0;
+      for (const char* c = d->name; *c >= '0' && *c <= '9'; c++) i = i * 10 + (*c - '0');
+      if (i != dir && !own_fd(i)) each(i);
+    }
+  }
+  sys::close(dir);
+  return true;
+}
+
 // A listener's O_NONBLOCK view belongs to its description, as the real
-// flag does: a change through one number (fcntl F_SETFL, FIONBIO) shows
-// through every number naming the same socket (dup, dup2, F_DUPFD; found by
-// the fuzzer). A socket has one description, so its inode names it. The
-// change is rare: it scans the numbers below the soft RLIMIT_NOFILE that
-// hold a listener view (no system call for the others).
-static void set_view_shared(int fd, ListenerView v) {
+// flag does: a change through one number (fcntl F_SETFL, FIONBIO, listen)
+// shows through every number naming the same socket (dup, dup2, F_DUPFD,
+// also a dup made before listen; found by the fuzzer: a dup that kept no
+// view cleared the real O_NONBLOCK under the listener's, and its accept
+// blocked its hub). A socket has one description, so its inode names it.
+// The change is rare: one fstat per open number. Without /proc, the numbers
+// below the soft RLIMIT_NOFILE that already hold a view are updated.
+void set_listener_view_shared(int fd, ListenerView v) {
   set_listener_view(fd, v);
   struct stat a;
   if (sys::fstat(fd, &a) != 0) return;
+  auto same = [&](int i) {
+    struct stat b;
+    if (i != fd && sys::fstat(i, &b) == 0 && b.st_ino == a.st_ino && b.st_dev == a.st_dev) set_listener_view(i, v);
+  };
+  if (for_each_open_fd(same)) return;
   rlimit rl{};
   long lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? static_cast<long>(rl.rlim_cur) : 1024;
   if (lim > (1 << 20)) lim = 1 << 20;
-  for (int i = 0; i < lim; i++) {
-    if (i == fd || fd_peek(i).view() == ListenerView::kNotOurs) continue;
-    struct stat b;
-    if (sys::fstat(i, &b) == 0 && b.st_ino == a.st_ino && b.st_dev == a.st_dev) set_listener_view(i, v);
-  }
+  for (int i = 0; i < lim; i++)
+    if (fd_peek(i).view() != ListenerView::kNotOurs) same(i);
 }
 
 int fd_getfl(int fd) {
@@ -69,7 +106,7 @@ int fd_setfl(int fd, long fl) {
   }
   int r = REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
   if (r == 0)
-    set_view_shared(fd, (fl & O_NONBLOCK) ? ListenerView::kNonBlocking : ListenerView::kBlocking);
+    set_listener_view_shared(fd, (fl & O_NONBLOCK) ? ListenerView::kNonBlocking : ListenerView::kBlocking);
   return r;
 }
 
@@ -108,7 +145,7 @@ int fd_fionbio(int fd, void* arg) {
   if (r != 0) return r;
   int on = *static_cast<int*>(arg);
   REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
-  set_view_shared(fd, on ? ListenerView::kNonBlocking : ListenerView::kBlocking);
+  set_listener_view_shared(fd, on ? ListenerView::kNonBlocking : ListenerView::kBlocking);
   return 0;
 }
 

@@ -3,7 +3,13 @@
 // errno) where the call has one.
 #pragma once
 
+#include "io/fd_state.h"
+
 namespace green {
+
+// The listener view v (fd_state.h) on fd and on every other number naming
+// the same socket: fcntl, FIONBIO and listen change it for the description.
+void set_listener_view_shared(int fd, ListenerView v);
 
 // Before the number fd goes (close, dup2/dup3 over it, fclose, pclose): a
 // green thread waiting on it goes on with the file (INV-FD1), and every

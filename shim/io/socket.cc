@@ -12,6 +12,7 @@
 
 #include "boundary.h"
 #include "green.h"
+#include "io/fd_ops.h"
 #include "io/fd_state.h"
 #include "io/fd_view.h"
 #include "io/wait.h"
@@ -30,9 +31,30 @@ bool listening(int fd) {
   return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
 }
 
+// A listener the program sees as blocking is non-blocking underneath
+// (listen below): if the file lacks O_NONBLOCK it gets it, and the program's
+// view, blocking, goes on every number naming the socket. True when it is
+// non-blocking now.
+bool keep_listener_nonblocking(int fd) {
+  int fl = REAL(fcntl)(fd, F_GETFL, 0);
+  if (fl < 0) return false;
+  if (fl & O_NONBLOCK) return true;
+  if (REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK) != 0) return false;
+  green::set_listener_view_shared(fd, green::ListenerView::kBlocking);
+  return true;
+}
+
+// A listener with a view is non-blocking, so its accept answers at once;
+// it is checked on each call, because a number that held no view (a dup
+// racing listen on another hub) could have cleared the flag, and a blocking
+// accept would stop the hub (found by the fuzzer on 4 hubs).
 int accept_attempt(const green::FdState& st, int fd, sockaddr* a, socklen_t* l, int flags, bool may_block) {
-  if (may_block || st.view() != green::ListenerView::kNotOurs || !listening(fd))
+  if (may_block) return neg(REAL(accept4)(fd, a, l, flags));
+  if (st.view() != green::ListenerView::kNotOurs) {
+    keep_listener_nonblocking(fd);
     return neg(REAL(accept4)(fd, a, l, flags));
+  }
+  if (!listening(fd)) return neg(REAL(accept4)(fd, a, l, flags));
   return static_cast<int>(green::when_ready(fd, POLLIN, [&] { return neg(REAL(accept4)(fd, a, l, flags)); }));
 }
 
@@ -149,13 +171,10 @@ GREEN_EXPORT int connect(int fd, const sockaddr* a, socklen_t len) {
 
 // A listener becomes non-blocking for good (its description is this
 // process's own until a fork), so green accepts need no readiness check;
-// only while green threads are on: pass-through changes nothing.
+// only while green threads are on: pass-through changes nothing. A listener
+// the program made non-blocking itself keeps no view.
 GREEN_EXPORT int listen(int fd, int backlog) {
   int r = REAL(listen)(fd, backlog);
-  if (r != 0 || !green::green_threads_on() || green::fd_peek(fd).view() != green::ListenerView::kNotOurs)
-    return r;
-  int fl = REAL(fcntl)(fd, F_GETFL, 0);
-  if (fl >= 0 && !(fl & O_NONBLOCK) && REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK) == 0)
-    green::set_listener_view(fd, green::ListenerView::kBlocking);
-  return 0;
+  if (r == 0 && green::green_threads_on()) keep_listener_nonblocking(fd);
+  return r;
 }

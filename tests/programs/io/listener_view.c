@@ -5,7 +5,10 @@
  * (runtime/io/fd_state.h): a change made through one number must show
  * through the others as the real flag does, and a failed dup3 onto the
  * listener's number must not forget the view (accept would then fail with
- * EAGAIN instead of waiting).
+ * EAGAIN instead of waiting). A dup made before listen() names the listener
+ * too: an F_SETFL through it that clears O_NONBLOCK must not leave libgreen's
+ * non-blocking listener blocking underneath (its accept then blocked the
+ * whole hub: the client thread never ran; found by the fuzzer on 4 hubs).
  */
 #include "check.h"
 #include "clock.h"
@@ -80,6 +83,22 @@ int main(void)
 	printf("dup3(listener, listener) = %d %s\n", r, ename(errno));
 	printf("listener O_NONBLOCK %d\n", nb(l));
 	accept_waits(l, "after the refused dup3s");
+
+	int l2 = socket(AF_INET, SOCK_STREAM, 0);
+	int early = dup(l2);
+	addr.sin_port = 0;
+	bind(l2, (struct sockaddr *)&addr, sizeof addr);
+	listen(l2, 4);
+	al = sizeof addr;
+	getsockname(l2, (struct sockaddr *)&addr, &al);
+	printf("a dup made before listen, the listener: O_NONBLOCK %d %d\n", nb(l2), nb(early));
+	fcntl(early, F_SETFL, fcntl(early, F_GETFL) & ~O_NONBLOCK);
+	printf("after F_SETFL without O_NONBLOCK on the early dup: %d %d\n", nb(l2), nb(early));
+	accept_waits(l2, "blocking through the early dup");
+	fcntl(early, F_SETFL, O_NONBLOCK);
+	r = accept(l2, NULL, NULL);
+	printf("F_SETFL O_NONBLOCK on the early dup, accept on the listener: %d %s (%d %d)\n", r,
+	       r < 0 ? ename(errno) : "", nb(l2), nb(early));
 	tfail_flush();
 	ticker_stop();
 	return finish("listener_view");
