@@ -9,6 +9,8 @@
 #include <gnu/libc-version.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 
 #include "config/config.h"
 #include "os/check.h"
@@ -31,9 +33,26 @@ std::atomic<bool> g_on{false};  // written once by start(), read by any thread
 
 bool green_threads_on() { return g_on.load(std::memory_order_acquire); }
 
+namespace {
+// valgrind's launcher preloads its vgpreload_<tool>-<arch>.so into the
+// program it runs, beside whatever LD_PRELOAD held.
+bool under_valgrind() {
+  const char* p = getenv("LD_PRELOAD");
+  return p && strstr(p, "/vgpreload_");
+}
+}  // namespace
+
 void start() {
   config_load();
   real::resolve_all();
+  // Under valgrind, one line and pass-through: it cannot follow a switch to
+  // a green thread's stack (memcheck reports every access there), and it
+  // runs one thread at a time anyway.
+  if (under_valgrind()) {
+    report("libgreen: running under valgrind, which cannot follow green threads' stack switches; "
+           "green threads are off, the program runs with native threads");
+    return;
+  }
   // A glibc without a fact libgreen's threads need (tls_layout.h): one line,
   // then no hub ever exists and every interposer passes through
   // (intercepting() is false everywhere): the program runs natively.

@@ -3,7 +3,8 @@
 # demo need, when any is missing (apt-get update first). Root or sudo.
 #   required: meson ninja-build g++ pkg-config libuv1-dev catch2 python3
 #   optional: rustc (the Rust differential tests), gnuplot-nox (bench plots),
-#             strace (the daemon_strace differential test), and the real
+#             strace (the daemon_strace differential test), gdb ltrace
+#             valgrind (tests/tools/tracers_test.py), and the real
 #             daemons of tests/daemons with their clients (installed without
 #             starting their services): mariadb-server mariadb-client
 #             redis-server redis-tools memcached libmemcached-tools apache2
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 required=(meson ninja-build g++ pkg-config libuv1-dev catch2 python3)
-optional=(rustc gnuplot-nox strace mariadb-server mariadb-client redis-server redis-tools
+optional=(rustc gnuplot-nox strace gdb ltrace valgrind mariadb-server mariadb-client redis-server redis-tools
           memcached libmemcached-tools apache2 apache2-utils)
 # CPython's regression tests (tests/cpython): the package of Debian's python3.
 if [ -x /usr/bin/python3 ]; then

@@ -243,7 +243,12 @@ void* monitor(void*) {
 void monitor_start() {
   if (config().monitor_ms <= 0 && config().handoff_ms <= 0 && !config().watchdog) return;
   PassThrough real_calls;  // a native thread and a real handler, not green ones
-  GREEN_CHECK(probe_init() == 0, "monitor signal");
+  if (int rc = probe_init()) {  // valgrind keeps SIGRTMAX for itself (EINVAL)
+    report("libgreen: the monitor's signal %d cannot be handled (%s); no hand-off and no watchdog: "
+           "a thread that computes or blocks outside libgreen stops its hub's other threads",
+           probe_signal(), strerror(-rc));
+    return;
+  }
   pthread_attr_t attr;
   REAL(pthread_attr_init)(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
