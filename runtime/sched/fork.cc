@@ -87,6 +87,7 @@ extern std::atomic<bool> g_pool_started;  // offload.cc
 
 void after_fork_child() {
   g_pool_started.store(false, std::memory_order_relaxed);
+  probes_after_fork();
   Hub* h = this_hub();
   Green* keep = h ? h->running : nullptr;
   registry_fork_child(h, keep ? 1 : 0);

@@ -220,4 +220,13 @@ void probes_pause() {
 
 void probes_resume() { g_paused.fetch_sub(1); }
 
+// The monitor is not in the child: a send it had begun when the parent
+// forked never ends there, and an exec in the child waited for it for ever
+// (probes_pause; seen in CPython's test_eintr). No exec is under way in the
+// child either: only the forking thread is left.
+void probes_after_fork() {
+  g_sending.store(0);
+  g_paused.store(0);
+}
+
 }  // namespace green

@@ -130,6 +130,8 @@ void probe_send(Hub* h, Machine* m, Green* g, uint64_t resumes, uint32_t what);
 // safe; nest.
 void probes_pause();
 void probes_resume();
+// In a forked child: no send and no pause is left over from the parent's threads.
+void probes_after_fork();
 // The program's own handler for probe_signal(), if it installed one
 // (signal/handlers.cc sets it; the probe's handler calls it).
 using ProbeForward = bool (*)(int sig, siginfo_t* info, void* uc);
