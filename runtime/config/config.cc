@@ -185,7 +185,7 @@ static std::string parse_stats(Config* c) {
 }
 
 static std::string parse_steal(Config* c) {
-  int v = 1;
+  int v = 0;
   std::string err = parse_int_var("GREEN_STEAL", 0, 1, "expected 0 or 1", &v);
   if (err.empty()) c->steal = v == 1;
   return err;

@@ -24,7 +24,7 @@ struct Config {
   std::vector<std::string> native;  // GREEN_NATIVE: start routines kept native
   bool inherit = true;              // GREEN_INHERIT: children keep LD_PRELOAD
   bool stats = false;               // GREEN_STATS: serve the stats socket (stats/stats.h)
-  bool steal = true;                // GREEN_STEAL: idle hubs take runnable and fd-waiting green threads (sched/steal.h)
+  bool steal = false;               // GREEN_STEAL (off by default: README): idle hubs take runnable and fd-waiting green threads (sched/steal.h)
   bool debug = false;               // GREEN_DEBUG: log parks, offloads, pass-throughs (sched/debug_log.h)
 };
 
